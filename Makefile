@@ -1,0 +1,68 @@
+# gridbrain — the two commands: `make demo` and `make test`. Everything else is set-up they call.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DEMO_SCALE ?= 0.02
+DEMO_SEED  ?= 42
+PYTEST_ARGS ?=
+export GRIDBRAIN_VAR_DIR ?= var
+
+.PHONY: demo test install assets chromium demo-data serve lint typecheck bench clean
+
+## make demo: venv, install, demo district on SQLite in var/, then serve it on http://$(HOST):$(PORT)
+demo: install assets
+	@if [ ! -f $(GRIDBRAIN_VAR_DIR)/.demo-$(DEMO_SCALE)-$(DEMO_SEED) ]; then \
+	  rm -f $(GRIDBRAIN_VAR_DIR)/gridbrain.db*; \
+	  $(BIN)/gridbrain db upgrade && \
+	  $(BIN)/gridbrain demo-data --scale $(DEMO_SCALE) --seed $(DEMO_SEED) && \
+	  touch $(GRIDBRAIN_VAR_DIR)/.demo-$(DEMO_SCALE)-$(DEMO_SEED); \
+	else $(BIN)/gridbrain db upgrade; fi
+	@$(BIN)/gridbrain demo-logins --url http://$(HOST):$(PORT)
+	$(BIN)/gridbrain serve --host $(HOST) --port $(PORT)
+
+## make test: all set-up the tests need (venv, packages, web assets, Debian chromium), then pytest
+test: install assets chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: .stamp-install
+.stamp-install: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	touch $@
+
+# Front-end libraries come from npm and are copied into the package's static folder (not committed).
+assets: .stamp-assets
+.stamp-assets: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	mkdir -p gridbrain/web/static/vendor/leaflet gridbrain/web/static/vendor/htmx gridbrain/web/static/vendor/echarts
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images gridbrain/web/static/vendor/leaflet/
+	cp node_modules/htmx.org/dist/htmx.min.js gridbrain/web/static/vendor/htmx/
+	cp node_modules/echarts/dist/echarts.min.js gridbrain/web/static/vendor/echarts/
+	touch $@
+
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
+demo-data: install
+	$(BIN)/gridbrain db upgrade
+	$(BIN)/gridbrain demo-data --scale $(DEMO_SCALE) --seed $(DEMO_SEED)
+
+serve: install assets
+	$(BIN)/gridbrain serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check gridbrain tests migrations
+	$(BIN)/ruff format --check gridbrain tests || true
+
+typecheck: install
+	$(BIN)/mypy gridbrain
+
+clean:
+	rm -rf $(VENV) node_modules gridbrain/web/static/vendor .stamp-* var

@@ -1,0 +1,104 @@
+"""The composition root: builds the FastAPI app from the capabilities and wires them together.
+
+Each capability may provide `api.py` (a `router`), `pages.py` (a `router` of web pages) and
+`wiring.py` (a `wire(app)` that connects signal handlers and starts background workers).
+Capabilities are listed in dependency order (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from gridbrain.config import Settings, get_settings
+from gridbrain.core.db import make_engine
+from gridbrain.core.web import install_error_handlers
+
+log = logging.getLogger(__name__)
+
+CAPABILITIES = (
+    "core",
+    "areas",
+    "addresses",
+    "registry",
+    "catalog",
+    "events",
+    "supervision",
+    "perception",
+    "emergency",
+    "analysis",
+    "council",
+    "algorithms",
+    "graph",
+    "web",
+)
+
+
+def _optional(module: str) -> Any | None:
+    """Import `module` if the file exists; a broken module still fails loudly."""
+    if importlib.util.find_spec(module.rsplit(".", 1)[0]) is None or importlib.util.find_spec(module) is None:
+        return None
+    return importlib.import_module(module)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *, workers: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    run_workers = settings.run_workers if workers is None else workers
+    stops: list[Callable[[], None]] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for stop in stops:
+            stop()
+
+    app = FastAPI(
+        title="gridbrain 基层智治大脑",
+        version="0.1.0",
+        description="One door in, one door out: the API of a grassroots smart-governance brain.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.run_workers = run_workers
+    app.state.stops = stops
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=settings.session_cookie,
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.env != "development",
+    )
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability (public)."""
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "database": engine.dialect.name}
+
+    for cap in CAPABILITIES:
+        for part in ("api", "pages"):
+            mod = _optional(f"gridbrain.{cap}.{part}")
+            if mod is not None and hasattr(mod, "router"):
+                app.include_router(mod.router)
+    static = Path(__file__).parent / "web" / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    for cap in CAPABILITIES:
+        mod = _optional(f"gridbrain.{cap}.wiring")
+        if mod is not None:
+            mod.wire(app)
+    return app

@@ -1,0 +1,44 @@
+"""Settings, read from GRIDBRAIN_* environment variables (and a `.env` file if present)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "gridbrain-development-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDBRAIN_", env_file=".env", extra="ignore")
+
+    env: str = Field("development", description="development | production")
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = DEV_SECRET
+    session_cookie: str = "gridbrain_session"
+    session_max_age_s: int = 8 * 3600
+    # The jurisdiction this brain serves (the district, 6-digit county code padded to 12).
+    district_code: str = "330110000000"
+    upload_max_bytes: int = 10 * 1024 * 1024
+    sweeper_interval_s: int = 60
+    run_workers: bool = True
+
+    @model_validator(mode="after")
+    def _defaults_and_safety(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'gridbrain.db'}"
+        if self.env != "development" and self.secret_key == DEV_SECRET:
+            raise ValueError("GRIDBRAIN_SECRET_KEY must be set to a real secret outside development")
+        return self
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.var_dir / "uploads"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

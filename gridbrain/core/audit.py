@@ -1,0 +1,49 @@
+"""The audit trail: every state change writes one entry tagged `capability:subject:action`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from gridbrain.core import clock
+from gridbrain.core.auth import Actor
+from gridbrain.core.db import UnitOfWork
+from gridbrain.core.tables import audit_log
+
+_TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")
+
+
+def record(
+    uow: UnitOfWork,
+    tag: str,
+    *,
+    actor: Actor,
+    subject_id: str | None = None,
+    area_code: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit entry inside the caller's transaction (so it commits or rolls back with it)."""
+    if not _TAG.match(tag):
+        raise ValueError(f"audit tag must read capability:subject:action, got {tag!r}")
+    uow.execute(
+        audit_log.insert().values(
+            at=clock.now(),
+            tag=tag,
+            subject_id=subject_id,
+            actor=actor.username,
+            actor_role=actor.role,
+            area_code=area_code,
+            detail=detail,
+        )
+    )
+
+
+def entries(uow: UnitOfWork, *, subject_id: str | None = None, tag_prefix: str | None = None) -> list[dict[str, Any]]:
+    q = sa.select(audit_log).order_by(audit_log.c.id)
+    if subject_id is not None:
+        q = q.where(audit_log.c.subject_id == subject_id)
+    if tag_prefix is not None:
+        q = q.where(audit_log.c.tag.startswith(tag_prefix))
+    return [dict(r._mapping) for r in uow.execute(q)]

@@ -1,0 +1,87 @@
+"""FastAPI glue shared by every capability: the engine, the unit of work, the current user,
+and the mapping of domain errors to clear 4xx answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+
+from gridbrain.core import auth
+from gridbrain.core.auth import Actor
+from gridbrain.core.db import UnitOfWork
+from gridbrain.core.errors import DomainError, Forbidden, Unauthenticated
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_uow(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[UnitOfWork]:
+    with UnitOfWork(engine) as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def current_user(request: Request, uow: UowDep) -> Actor:
+    """The user behind a bearer token or a web session; 401 if there is none.
+
+    Uses the request's own unit of work: on SQLite a second connection would wait for the
+    first one's write lock."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return auth.authenticate_token(uow, header[7:].strip())
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if user_id is not None:
+        return auth.user_by_id(uow, int(user_id))
+    raise Unauthenticated("login required: send 'Authorization: Bearer <token>' or log in")
+
+
+CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+def require_role(*roles: str) -> Any:
+    """A dependency that lets only the given roles through (admin always passes)."""
+
+    def check(user: CurrentUser) -> Actor:
+        if user.role != auth.Role.ADMIN and user.role not in roles:
+            raise Forbidden(f"role {user.role} may not do this; needs one of {', '.join(roles)}")
+        return user
+
+    return Depends(check)
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _describe(err: dict[str, Any]) -> dict[str, Any]:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
+    field = ".".join(loc) or str(err.get("loc", ["body"])[0])
+    rule = err.get("type", "invalid")
+    if rule == "json_invalid":
+        field, rule = "body", "malformed JSON"
+    return {"field": field, "rule": rule, "message": f"{field}: {err.get('msg', rule)}"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse({"error": exc.as_dict()}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_describe(e) for e in exc.errors()]
+        first = problems[0] if problems else {"field": "body", "rule": "invalid", "message": "invalid request"}
+        return JSONResponse(
+            error_body("invalid", first["message"], field=first["field"], rule=first["rule"], problems=problems),
+            status_code=422,
+        )

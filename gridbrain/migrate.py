@@ -1,0 +1,41 @@
+"""Alembic, driven from code: `gridbrain db upgrade` and the test fixtures use this."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+from gridbrain.core.db import metadata
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+CAPABILITIES = (
+    "core", "areas", "addresses", "registry", "catalog", "events", "supervision", "perception",
+    "emergency", "analysis", "council", "algorithms", "graph",
+)
+
+
+def load_all_tables() -> sa.MetaData:
+    """Import every capability's tables.py so the shared metadata is complete."""
+    for cap in CAPABILITIES:
+        name = f"gridbrain.{cap}.tables"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return metadata
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database to the newest schema of every capability's migration branch."""
+    command.upgrade(alembic_config(engine), revision)

@@ -1,0 +1,120 @@
+"""Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+PostgreSQL: GRIDBRAIN_TEST_POSTGRES (default postgresql://127.0.0.1:5432/test). Each test run
+gets its own schema, so parallel runs never see each other. When CI=true a PostgreSQL test that
+cannot connect fails; elsewhere it is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from gridbrain.areas import locator
+from gridbrain.core import clock, signals
+from gridbrain.core.db import UnitOfWork, make_engine
+from gridbrain.migrate import load_all_tables, upgrade
+from tests import factories
+
+ON_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("GRIDBRAIN_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+MQTT_ADDR = os.environ.get("GRIDBRAIN_TEST_MQTT", "127.0.0.1:1883")
+
+
+def need_service(name: str, problem: str) -> None:
+    """Fail on CI, skip elsewhere, when a real service a test needs is missing."""
+    message = f"{name} is not available: {problem}"
+    if ON_CI:
+        pytest.fail(message + " (CI=true: tests that need it fail instead of skipping)")
+    pytest.skip(message)
+
+
+def _pg_engine(tmp_schema: str) -> Engine:
+    admin = make_engine(PG_URL, poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{tmp_schema}"')
+            conn.commit()
+    except sa.exc.OperationalError as e:
+        need_service("PostgreSQL", f"{PG_URL}: {e.orig}")
+    finally:
+        admin.dispose()
+    return make_engine(PG_URL, connect_args={"options": f"-csearch_path={tmp_schema}"}, pool_size=5)
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def _engine_session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "gridbrain.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"gb_test_{os.getpid()}_{secrets.token_hex(3)}"
+    engine = _pg_engine(schema)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        admin = make_engine(PG_URL, poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.commit()
+        admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = [t for t in reversed(load_all_tables().sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def engine(_engine_session: Engine) -> Iterator[Engine]:
+    """A migrated, empty database (SQLite and PostgreSQL); emptied again after the test."""
+    yield _engine_session
+    _truncate_all(_engine_session)
+    locator.invalidate()
+
+
+@pytest.fixture
+def uow(engine: Engine) -> Iterator[UnitOfWork]:
+    with UnitOfWork(engine) as u:
+        yield u
+
+
+@pytest.fixture(autouse=True)
+def _isolated_process_state() -> Iterator[None]:
+    yield
+    clock.set_now(None)
+    signals.disconnect_all()
+
+
+@pytest.fixture
+def district(engine: Engine) -> factories.District:
+    """A small district: 2 streets × 2 communities × 2 grids, with departments and users."""
+    return factories.build_district(engine)
+
+
+@pytest.fixture
+def client(engine: Engine):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from gridbrain.app import create_app
+    from gridbrain.config import Settings
+
+    app = create_app(Settings(database_url="sqlite://", var_dir=Path("var-test")), engine=engine, workers=False)
+    with TestClient(app) as c:
+        yield c
