@@ -14,8 +14,8 @@ def peak_rss_mib() -> float:
     """Peak resident memory of this process (and of waited-for children) in MiB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    scale = 1 if sys.platform == "darwin" else 1024  # Linux reports KiB
-    return max(own, kids) * scale / (1024 * 1024) if sys.platform == "darwin" else max(own, kids) / 1024
+    peak = max(own, kids)
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # macOS: bytes, Linux: KiB
 
 
 @dataclass
