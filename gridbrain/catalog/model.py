@@ -405,13 +405,17 @@ def matter_from_dict(
     if not code.isascii() or not code.replace("_", "").replace("-", "").isalnum():
         raise Invalid(f"{where}.code", "ascii_code", f"{where}.code {code!r} must be ASCII letters/digits")
     where = f"{where}({code})"
-    parameters = tuple(_parameter(p, f"{where}.parameters[{i}]") for i, p in enumerate(raw.get("parameters") or ()))
+    parameters = tuple(
+        _parameter(p, f"{where}.parameters[{i}]") for i, p in enumerate(raw.get("parameters") or ())
+    )
     by_code: dict[str, Parameter] = {}
     for i, p in enumerate(parameters):
         if p.code in by_code:
             raise Invalid(f"{where}.parameters[{i}].code", "unique", f"{where}: parameter {p.code} twice")
         by_code[p.code] = p
-    rules = tuple(_rule(r, by_code, f"{where}.level_rules[{i}]") for i, r in enumerate(raw.get("level_rules") or ()))
+    rules = tuple(
+        _rule(r, by_code, f"{where}.level_rules[{i}]") for i, r in enumerate(raw.get("level_rules") or ())
+    )
     default_level = _enum(Level, raw.get("default_level", "grid"), f"{where}.default_level", "level")
     raw_depts = raw.get("departments")
     if not isinstance(raw_depts, Mapping) or not raw_depts:
@@ -421,19 +425,33 @@ def matter_from_dict(
     }
     for lvl in {default_level, *(r.level for r in rules)}:
         if lvl not in departments:
-            raise Invalid(f"{where}.departments.{lvl}", "required", f"{where} can land at {lvl} but names no department")
+            raise Invalid(
+                f"{where}.departments.{lvl}", "required", f"{where} can land at {lvl} but names no department"
+            )
     if department_types is not None:
         for lvl, dept in departments.items():
             if dept not in department_types:
-                raise Invalid(f"{where}.departments.{lvl}", "unknown_department_type", f"{where}: no department type {dept!r}")
+                raise Invalid(
+                    f"{where}.departments.{lvl}",
+                    "unknown_department_type",
+                    f"{where}: no department type {dept!r}",
+                )
             if lvl.value not in set(department_types[dept]):
-                raise Invalid(f"{where}.departments.{lvl}", "department_level", f"{where}: {dept} does not exist at {lvl}")
+                raise Invalid(
+                    f"{where}.departments.{lvl}",
+                    "department_level",
+                    f"{where}: {dept} does not exist at {lvl}",
+                )
     class_path = tuple(str(c) for c in raw.get("class_path") or ())
     if not class_path:
         raise MissingField(f"{where}.class_path")
-    natures = tuple(_enum(Nature, n, f"{where}.natures[{i}]", "nature") for i, n in enumerate(raw.get("natures") or ()))
+    natures = tuple(
+        _enum(Nature, n, f"{where}.natures[{i}]", "nature") for i, n in enumerate(raw.get("natures") or ())
+    )
     by_nature = {
-        _enum(Nature, n, f"{where}.disposal_by_nature.{n}", "nature"): _deadline(d, f"{where}.disposal_by_nature.{n}")
+        _enum(Nature, n, f"{where}.disposal_by_nature.{n}", "nature"): _deadline(
+            d, f"{where}.disposal_by_nature.{n}"
+        )
         for n, d in (raw.get("disposal_by_nature") or {}).items()
     }
     return Matter(
@@ -467,5 +485,8 @@ def catalog_from_dict(
         raise MissingField("version")
     return Catalog(
         str(version),
-        (matter_from_dict(m, department_types=department_types, where=f"matters[{i}]") for i, m in enumerate(matters)),
+        (
+            matter_from_dict(m, department_types=department_types, where=f"matters[{i}]")
+            for i, m in enumerate(matters)
+        ),
     )
