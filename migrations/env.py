@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from gridbrain.config import get_settings
-from gridbrain.core.db import make_engine
+from gridbrain.core.db import UtcDateTime, make_engine
 from gridbrain.migrate import load_all_tables
 
 target_metadata = load_all_tables()
@@ -21,6 +21,13 @@ def _include(obj, name, type_, reflected, compare_to):  # type: ignore[no-untype
     return table is not None and table.name in only
 
 
+def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+    # custom column types render as the plain SQLAlchemy type they are stored as
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run() -> None:
     engine = config.attributes.get("engine") or make_engine(get_settings().database_url)
     with engine.connect() as connection:
@@ -30,6 +37,7 @@ def run() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             include_object=_include,
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

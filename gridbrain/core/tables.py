@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gridbrain.core.db import JSONType, metadata
+from gridbrain.core.db import JSONType, UtcDateTime, metadata
 
 users = sa.Table(
     "users",
@@ -19,7 +19,7 @@ users = sa.Table(
     sa.Column("phone", sa.String(20), nullable=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
 api_tokens = sa.Table(
@@ -29,15 +29,15 @@ api_tokens = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 audit_log = sa.Table(
     "audit_log",
     metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
     sa.Column("tag", sa.String(96), nullable=False, index=True),  # capability:subject:action
     sa.Column("subject_id", sa.String(64), nullable=True, index=True),
     sa.Column("actor", sa.String(64), nullable=False),
