@@ -28,6 +28,10 @@ deadlines = sa.Table(
     sa.Column("level", sa.String(12), nullable=True),
     sa.Column("area_code", sa.String(15), nullable=False, index=True),  # the event's area, for scoping
     sa.Column("supervisor_area_code", sa.String(15), nullable=False),
+    sa.Column("grid_code", sa.String(15), nullable=True),  # where it happened, for area assessment
+    # what started the round: dispatched | rerouted | escalated | reopened
+    sa.Column("cause", sa.String(12), nullable=False, server_default="dispatched"),
+    sa.Column("previous_department_code", sa.String(64), nullable=True),  # who had the round before
     sa.Column("started_at", TS, nullable=False, index=True),
     sa.Column("yellow_at", TS, nullable=False),
     sa.Column("due_at", TS, nullable=False),
@@ -58,6 +62,7 @@ cards = sa.Table(
     sa.Column("level", sa.String(12), nullable=True),
     sa.Column("area_code", sa.String(15), nullable=False, index=True),
     sa.Column("supervisor_area_code", sa.String(15), nullable=False),  # and their supervisor
+    sa.Column("grid_code", sa.String(15), nullable=True),
     sa.Column("escalated_to", sa.String(12), nullable=True),
     sa.UniqueConstraint(
         "event_id", "kind", "round", "colour", name="uq_supervision_cards_event_kind_round_colour"
@@ -129,6 +134,7 @@ summons = sa.Table(
     sa.Column("event_id", sa.String(32), nullable=False, index=True),
     sa.Column("area_code", sa.String(15), nullable=False, index=True),
     sa.Column("department_code", sa.String(64), nullable=False, index=True),
+    sa.Column("grid_code", sa.String(15), nullable=True),
     sa.Column("summoned_at", TS, nullable=False, index=True),
     sa.Column("report_in_due_at", TS, nullable=False),
     sa.Column("result_due_at", TS, nullable=False),

@@ -1,8 +1,8 @@
 """supervision tables
 
-Revision ID: 0007_supervision
+Revision ID: 0008_supervision
 Revises: 
-Create Date: 2026-11-24 07:04:54.924020
+Create Date: 2026-11-24 07:06:08.436050
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import Text  # noqa: F401 - autogenerate renders JSONB(astext_ty
 
 from sqlalchemy.dialects import postgresql
 
-revision = '0007_supervision'
+revision = '0008_supervision'
 down_revision = None
 branch_labels = ('supervision',)
 depends_on = '0001_foundation'
@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('level', sa.String(length=12), nullable=True),
     sa.Column('area_code', sa.String(length=15), nullable=False),
     sa.Column('supervisor_area_code', sa.String(length=15), nullable=False),
+    sa.Column('grid_code', sa.String(length=15), nullable=True),
     sa.Column('escalated_to', sa.String(length=12), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_cards')),
     sa.UniqueConstraint('event_id', 'kind', 'round', 'colour', name='uq_supervision_cards_event_kind_round_colour')
@@ -78,6 +79,9 @@ def upgrade() -> None:
     sa.Column('level', sa.String(length=12), nullable=True),
     sa.Column('area_code', sa.String(length=15), nullable=False),
     sa.Column('supervisor_area_code', sa.String(length=15), nullable=False),
+    sa.Column('grid_code', sa.String(length=15), nullable=True),
+    sa.Column('cause', sa.String(length=12), server_default='dispatched', nullable=False),
+    sa.Column('previous_department_code', sa.String(length=64), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('yellow_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
@@ -149,6 +153,7 @@ def upgrade() -> None:
     sa.Column('event_id', sa.String(length=32), nullable=False),
     sa.Column('area_code', sa.String(length=15), nullable=False),
     sa.Column('department_code', sa.String(length=64), nullable=False),
+    sa.Column('grid_code', sa.String(length=15), nullable=True),
     sa.Column('summoned_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('report_in_due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('result_due_at', sa.DateTime(timezone=True), nullable=False),
