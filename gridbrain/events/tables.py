@@ -15,7 +15,9 @@ events = sa.Table(
     "events",
     metadata,
     sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("channel", sa.String(16), nullable=False),  # hotline_12345 | app | patrol | department | iot | video_ai | system
+    sa.Column(
+        "channel", sa.String(16), nullable=False
+    ),  # hotline_12345 | app | patrol | department | iot | video_ai | system
     sa.Column("external_id", sa.String(64), nullable=True),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("matter_code", sa.String(16), nullable=True, index=True),
@@ -50,6 +52,7 @@ events = sa.Table(
     sa.Column("rated_at", TS, nullable=True),
     sa.Column("reporter_contact", sa.String(120), nullable=True),  # e-mail / app account / device id
     sa.Column("media_url", sa.String(500), nullable=True),
+    sa.Column("reported_by", sa.String(64), nullable=True),  # the account that submitted it
     sa.Column("transitions_count", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("channel", "external_id", name="uq_events_channel_external_id"),
 )
@@ -78,8 +81,12 @@ event_outbox = sa.Table(
     metadata,
     sa.Column("id", _BIGINT, primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(32), nullable=False, index=True),
-    sa.Column("kind", sa.String(24), nullable=False),  # answer | dispatch_notice | reroute_notice | follow_update
-    sa.Column("adapter", sa.String(32), nullable=False),  # hotline_12345 | sms | app_push | department | logging
+    sa.Column(
+        "kind", sa.String(24), nullable=False
+    ),  # answer | dispatch_notice | reroute_notice | follow_update
+    sa.Column(
+        "adapter", sa.String(32), nullable=False
+    ),  # hotline_12345 | sms | app_push | department | logging
     sa.Column("recipient", sa.String(120), nullable=True),
     sa.Column("payload", JSONType, nullable=False),
     sa.Column("status", sa.String(8), nullable=False, server_default="pending"),  # pending | sent | dead

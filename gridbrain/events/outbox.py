@@ -1,0 +1,172 @@
+"""One door out (一个口子出): the transactional outbox and its pluggable channel adapters.
+
+Messages are written to `event_outbox` in the same transaction as the change they report, then
+delivered at least once by `deliver_due()` (a worker, or `gridbrain events deliver`), with
+retries and growing back-off. An adapter is a callable `(message: dict) -> None` that raises on
+failure; the logging adapter is the default for every channel nobody plugged in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from gridbrain.core import clock
+from gridbrain.core.db import UnitOfWork
+from gridbrain.events.settings import get_event_settings
+from gridbrain.events.tables import event_followers, event_outbox
+
+log = logging.getLogger(__name__)
+
+Adapter = Callable[[dict[str, Any]], None]
+
+# the channel an event came in by → the adapter that answers on it
+CHANNEL_ADAPTER = {
+    "hotline_12345": "hotline_12345",  # 12345 callback
+    "app": "app_push",
+    "patrol": "app_push",  # the grid worker's app
+    "department": "department",
+    "iot": "system",
+    "video_ai": "system",
+    "system": "system",
+    "open311": "open311",
+}
+
+
+def logging_adapter(message: dict[str, Any]) -> None:
+    log.info(
+        "outbox %s → %s %s: %s",
+        message["kind"],
+        message["adapter"],
+        message.get("recipient"),
+        message["payload"],
+    )
+
+
+_adapters: dict[str, Adapter] = {}
+sent_log: list[dict[str, Any]] = []  # what the logging adapter delivered in this process (tests, demo)
+
+
+def _default(message: dict[str, Any]) -> None:
+    logging_adapter(message)
+    sent_log.append(message)
+    del sent_log[:-1000]
+
+
+def register_adapter(name: str, adapter: Adapter) -> None:
+    """Plug a channel adapter in (12345 callback, SMS gateway, app push...)."""
+    _adapters[name] = adapter
+
+
+def reset_adapters() -> None:
+    _adapters.clear()
+
+
+def adapter_for_channel(channel: str) -> str:
+    return CHANNEL_ADAPTER.get(channel, "logging")
+
+
+def enqueue(
+    uow: UnitOfWork, *, event_id: str, kind: str, adapter: str, recipient: str | None, payload: dict[str, Any]
+) -> None:
+    now = clock.now()
+    uow.execute(
+        event_outbox.insert().values(
+            event_id=event_id,
+            kind=kind,
+            adapter=adapter,
+            recipient=recipient,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+def notify_followers(uow: UnitOfWork, ev: dict[str, Any], payload: dict[str, Any]) -> int:
+    """Tell residents following this event, or a place that holds it, about a change."""
+    places = [c for c in {ev.get("grid_code"), ev.get("area_code")} if c]
+    conds = [event_followers.c.event_id == ev["id"]]
+    for code in places:
+        # a follower of an area code follows every event whose grid starts with its prefix
+        conds.append(
+            sa.and_(
+                event_followers.c.area_code.is_not(None),
+                sa.literal(code).startswith(event_followers.c.area_code),
+            )
+        )
+    rows = uow.execute(sa.select(event_followers).where(sa.or_(*conds))).all()
+    seen: set[tuple[str, str]] = set()
+    for f in rows:
+        if (f.adapter, f.contact) in seen:
+            continue
+        seen.add((f.adapter, f.contact))
+        enqueue(
+            uow,
+            event_id=ev["id"],
+            kind="follow_update",
+            adapter=f.adapter,
+            recipient=f.contact,
+            payload=payload,
+        )
+    return len(seen)
+
+
+def deliver_due(engine: Engine, *, limit: int = 100) -> tuple[int, int]:
+    """Deliver pending messages that are due: (sent, failed). At least once: a message is
+    marked sent only after its adapter returned."""
+    settings = get_event_settings()
+    sent = failed = 0
+    with UnitOfWork(engine) as uow:
+        q = (
+            sa.select(event_outbox)
+            .where(event_outbox.c.status == "pending", event_outbox.c.next_attempt_at <= clock.now())
+            .order_by(event_outbox.c.id)
+            .limit(limit)
+        )
+        if uow.postgres:
+            q = q.with_for_update(skip_locked=True)
+        rows = uow.execute(q).all()
+        for row in rows:
+            message = {
+                "id": row.id,
+                "event_id": row.event_id,
+                "kind": row.kind,
+                "adapter": row.adapter,
+                "recipient": row.recipient,
+                "payload": row.payload,
+            }
+            adapter = _adapters.get(row.adapter) or _adapters.get("logging") or _default
+            try:
+                adapter(message)
+            except Exception as e:
+                failed += 1
+                attempts = row.attempts + 1
+                dead = attempts >= settings.outbox_max_attempts
+                delay = timedelta(seconds=settings.outbox_retry_s * 2 ** (attempts - 1))
+                uow.execute(
+                    event_outbox.update()
+                    .where(event_outbox.c.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        last_error=f"{type(e).__name__}: {e}"[:500],
+                        status="dead" if dead else "pending",
+                        next_attempt_at=clock.now() + delay,
+                    )
+                )
+            else:
+                sent += 1
+                uow.execute(
+                    event_outbox.update()
+                    .where(event_outbox.c.id == row.id)
+                    .values(attempts=row.attempts + 1, status="sent", sent_at=clock.now(), last_error=None)
+                )
+            uow.commit()  # each message on its own: a crash re-sends at most the one in flight
+    return sent, failed
