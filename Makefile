@@ -43,12 +43,13 @@ assets: .stamp-assets
 	cp node_modules/echarts/dist/echarts.min.js gridbrain/web/static/vendor/echarts/
 	touch $@
 
-# Browser tests drive Debian's chromium (Playwright's own browser download cannot work offline).
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work offline),
+# with a CJK font so that pages and screenshots show Chinese.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the browser tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  echo "installing Debian chromium and a CJK font for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk; }
 
 demo-data: install
 	$(BIN)/gridbrain db upgrade

@@ -51,7 +51,9 @@ def _optional(module: str) -> Any | None:
     return importlib.import_module(module)
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None, *, workers: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, *, workers: bool | None = None
+) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     run_workers = settings.run_workers if workers is None else workers

@@ -58,13 +58,24 @@ def users_create(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with UnitOfWork(engine()) as uow:
         actor = auth.create_user(
-            uow, name, role=role, password=password, area_code=area, display_name=display_name,
+            uow,
+            name,
+            role=role,
+            password=password,
+            area_code=area,
+            display_name=display_name,
             department_code=department,
         )
         from gridbrain.core import audit
 
-        audit.record(uow, "core:user:created", actor=auth.Actor.system("cli"), subject_id=name,
-                     area_code=area, detail={"role": role})
+        audit.record(
+            uow,
+            "core:user:created",
+            actor=auth.Actor.system("cli"),
+            subject_id=name,
+            area_code=area,
+            detail={"role": role},
+        )
         uow.commit()
     console.print(f"user {actor.username} ({actor.role}) created, area {actor.area_code or 'all'}")
 

@@ -15,8 +15,19 @@ from gridbrain.core.db import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 CAPABILITIES = (
-    "core", "areas", "addresses", "registry", "catalog", "events", "supervision", "perception",
-    "emergency", "analysis", "council", "algorithms", "graph",
+    "core",
+    "areas",
+    "addresses",
+    "registry",
+    "catalog",
+    "events",
+    "supervision",
+    "perception",
+    "emergency",
+    "analysis",
+    "council",
+    "algorithms",
+    "graph",
 )
 
 

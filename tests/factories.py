@@ -56,7 +56,9 @@ def build_district(engine: Engine) -> District:
             community = child_code(street, ci)
             d.communities.append(community)
             d.boxes[community] = (w, s, e, n)
-            rows.append({"code": community, "name": f"{street_name[:2]}{'南北'[ci - 1]}社区", "geometry": box(w, s, e, n)})
+            rows.append(
+                {"code": community, "name": f"{street_name[:2]}{'南北'[ci - 1]}社区", "geometry": box(w, s, e, n)}
+            )
             gx = (w + e) / 2
             for gi, (gw, ge) in enumerate([(w, gx), (gx, e)], start=1):
                 grid = child_code(community, gi)
@@ -67,8 +69,7 @@ def build_district(engine: Engine) -> District:
         areas.sync_department_types(uow)
         areas.add_areas(uow, rows)
         for r in rows[2:]:
-            if len(r["code"]) == 12:
-                areas.create_departments_for(uow, r["code"], r["name"])
+            areas.create_departments_for(uow, r["code"], r["name"])
         users = [
             ("admin", auth.Role.ADMIN, None),
             ("district_op", auth.Role.DISTRICT_OPERATOR, DISTRICT),

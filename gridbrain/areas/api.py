@@ -39,8 +39,12 @@ def locate_grid(
     code, name, wlat, wlng = service.locate(uow, user, lat, lng, crs)
     community = parent_code(code) or code
     return GridLocation(
-        grid_code=code, grid_name=name, community_code=community,
-        street_code=parent_code(community) or community, lat=wlat, lng=wlng,
+        grid_code=code,
+        grid_name=name,
+        community_code=community,
+        street_code=parent_code(community) or community,
+        lat=wlat,
+        lng=wlng,
     )
 
 

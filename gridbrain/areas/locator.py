@@ -40,9 +40,7 @@ class GridLocator:
 
     @classmethod
     def from_rows(cls, rows: list[tuple[str, str, str]]) -> GridLocator:
-        return cls(
-            [r[0] for r in rows], [r[1] for r in rows], [shape(json.loads(r[2])) for r in rows]
-        )
+        return cls([r[0] for r in rows], [r[1] for r in rows], [shape(json.loads(r[2])) for r in rows])
 
     def locate(self, lat: float, lng: float) -> GridHit | None:
         point = Point(lng, lat)

@@ -49,11 +49,8 @@ def _view(row: Any, *, geometry: bool = False, children: tuple[AreaView, ...] = 
 def top_areas(uow: UnitOfWork, actor: Actor) -> list[AreaView]:
     """The highest areas the user may see: their own area, or the roots for the unrestricted."""
     scope = actor.scope
-    q = sa.select(areas).order_by(areas.c.code)
-    if scope.unrestricted:
-        q = q.where(areas.c.parent_code.is_(None))
-    else:
-        q = q.where(areas.c.code == actor.area_code)
+    top = areas.c.parent_code.is_(None) if scope.unrestricted else areas.c.code == actor.area_code
+    q = sa.select(areas).where(top).order_by(areas.c.code)
     return [_view(r) for r in uow.execute(q)]
 
 
@@ -71,7 +68,9 @@ def get_area(uow: UnitOfWork, actor: Actor, code: str) -> AreaView:
     return _view(row, geometry=True, children=tuple(_view(k) for k in kids))
 
 
-def grids_geojson(uow: UnitOfWork, actor: Actor, area: str | None = None, level: int = AreaLevel.GRID) -> dict[str, Any]:
+def grids_geojson(
+    uow: UnitOfWork, actor: Actor, area: str | None = None, level: int = AreaLevel.GRID
+) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of the areas of one level inside `area` and the user's scope."""
     q = sa.select(areas.c.code, areas.c.name, areas.c.parent_code, areas.c.geometry).where(
         areas.c.level == int(level), actor.scope.where(areas.c.code)
@@ -106,7 +105,9 @@ def check_point(lat: float, lng: float, crs: str, *, field: str = "lat") -> tupl
     return to_wgs84(lat, lng, crs)
 
 
-def locate(uow: UnitOfWork, actor: Actor, lat: float, lng: float, crs: str = Crs.WGS84) -> tuple[str, str, float, float]:
+def locate(
+    uow: UnitOfWork, actor: Actor, lat: float, lng: float, crs: str = Crs.WGS84
+) -> tuple[str, str, float, float]:
     """The grid holding a point: (grid code, grid name, WGS-84 lat, lng). 404 outside the district."""
     wlat, wlng = check_point(lat, lng, crs)
     hit = locator.locator_for(uow.engine, uow.conn).locate(wlat, wlng)
@@ -152,7 +153,9 @@ def list_departments(uow: UnitOfWork, actor: Actor, area: str | None = None) -> 
     )
     scope = actor.scope
     if not scope.unrestricted:
-        q = q.where(sa.or_(scope.where(departments.c.area_code), departments.c.area_code.in_(_ancestors(actor.area_code))))
+        q = q.where(
+            sa.or_(scope.where(departments.c.area_code), departments.c.area_code.in_(_ancestors(actor.area_code)))
+        )
     if area:
         q = q.where(departments.c.area_code == area)
     return [dict(r._mapping) for r in uow.execute(q)]
@@ -177,11 +180,18 @@ def add_areas(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
         if isinstance(geom, dict):
             geom = json.dumps(geom, separators=(",", ":"))
         level = area_level(r["code"])
-        out.append({
-            "code": r["code"], "parent_code": r.get("parent_code", parent_code(r["code"]) if level > 1 else None),
-            "level": int(level), "name": r["name"], "geometry": geom, "lat": r.get("lat"), "lng": r.get("lng"),
-            "households": r.get("households"),
-        })
+        out.append(
+            {
+                "code": r["code"],
+                "parent_code": r.get("parent_code", parent_code(r["code"]) if level > 1 else None),
+                "level": int(level),
+                "name": r["name"],
+                "geometry": geom,
+                "lat": r.get("lat"),
+                "lng": r.get("lng"),
+                "households": r.get("households"),
+            }
+        )
     if out:
         uow.execute(areas.insert(), out)
     locator.invalidate(uow.engine)
@@ -194,7 +204,11 @@ def create_departments_for(uow: UnitOfWork, area_code: str, area_name: str) -> l
     for t in load_department_types():
         if level in t["levels"]:
             code = f"{Scope.of_area(area_code).prefix}:{t['code']}"
-            name = area_name if t["code"] in ("street_office", "community_office", "district_command") else f"{area_name}{t['name']}"
+            name = (
+                area_name
+                if t["code"] in ("grid", "street_office", "community_office", "district_command")
+                else f"{area_name}{t['name']}"
+            )
             rows.append({"code": code, "type_code": t["code"], "area_code": area_code, "name": name})
     if rows:
         uow.execute(departments.insert(), rows)

@@ -59,8 +59,9 @@ def test_locate_finds_the_grid_of_a_point(client, district):
 def test_locate_converts_gcj02_before_looking(client, district):
     lat, lng = district.centre(district.grids[3])
     glat, glng = wgs84_to_gcj02(lat, lng)
-    r = client.get("/api/v1/grids/locate", params={"lat": glat, "lng": glng, "crs": "gcj02"},
-                   headers=district.headers("admin"))
+    r = client.get(
+        "/api/v1/grids/locate", params={"lat": glat, "lng": glng, "crs": "gcj02"}, headers=district.headers("admin")
+    )
     assert r.json()["grid_code"] == district.grids[3]
     assert abs(r.json()["lat"] - lat) < 1e-5
 

@@ -3,9 +3,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from gridbrain.core import clock
+from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
-from gridbrain.core import audit
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.tables import audit_log
 

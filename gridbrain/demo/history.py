@@ -1,0 +1,210 @@
+"""The demo sensing devices and five years of event history with a realistic rhythm."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import chinese_calendar
+import numpy as np
+
+from gridbrain.core import codes
+from gridbrain.core.clock import CHINA
+from gridbrain.demo import names
+from gridbrain.demo.common import DEVICES, DISTRICT6, EVENTS, HISTORY_YEARS, PREFIX, _ticker, _weighted
+from gridbrain.events.tables import events
+from gridbrain.perception.tables import devices
+
+
+class HistoryMixin:
+    """Mixed into DemoDistrict; uses its rng, sink, counts and places."""
+
+    # --- devices -----------------------------------------------------------------------------------
+
+    def build_devices(self) -> None:
+        rng = self.rng
+        total = self.n(DEVICES)
+        kinds = _weighted(rng, names.DEVICE_KINDS, total, 2)
+        indoor = {"smoke", "door_magnet", "infrared", "gas_leak", "electric_fire", "elevator"}
+        cols = ["code", "kind", "name", "grid_code", "address_code", "lat", "lng", "status", "installed_on"]
+        status = rng.random(total)
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for i in range(total):
+                kind, label, _ = names.DEVICE_KINDS[int(kinds[i])]
+                places = self.buildings if kind in indoor and len(self.buildings) else self.doors
+                p = int(rng.integers(len(places)))
+                jitter = rng.normal(0, 0.00008, 2)
+                yield (
+                    f"D{DISTRICT6}{i + 1:07d}",
+                    kind,
+                    f"{label}·{places.texts[p][len(PREFIX) :]}",
+                    places.grids[p],
+                    places.codes[p],
+                    places.lat[p] + jitter[0],
+                    places.lng[p] + jitter[1],
+                    "online" if status[i] > 0.04 else "offline",
+                    self.until - timedelta(days=int(rng.integers(30, 2000))),
+                )
+
+        self.counts.devices = self.sink.write(devices, cols, rows(), on_batch=_ticker(self.progress, "devices", total))
+
+    # --- events --------------------------------------------------------------------------------------
+
+    def build_events(self) -> None:
+        from gridbrain.catalog.loader import shipped_catalog
+        from gridbrain.catalog.model import decide
+
+        rng = self.rng
+        total = self.n(EVENTS)
+        catalog = list(shipped_catalog())
+        start = self.until - timedelta(days=365 * HISTORY_YEARS)
+        days = [start + timedelta(days=d) for d in range((self.until - start).days)]
+        weights = np.array([_day_weight(d, start) for d in days])
+        per_day = rng.multinomial(total, weights / weights.sum())
+        # popularity of matters: a seeded Zipf over a shuffled catalog
+        pop = 1 / np.arange(1, len(catalog) + 1) ** 0.7
+        rng.shuffle(pop)
+        channels = [c for c, _ in names.CHANNELS]
+        decisions = {m.code: decide(m, {}) for m in catalog}
+        seasonal = np.array([_is_summer_matter(m.name) for m in catalog])
+        cols = [
+            "id",
+            "channel",
+            "external_id",
+            "text",
+            "matter_code",
+            "nature",
+            "status",
+            "level",
+            "department_code",
+            "area_code",
+            "grid_code",
+            "address_code",
+            "address_text",
+            "lat",
+            "lng",
+            "reporter_name",
+            "reporter_phone",
+            "reported_at",
+            "closed_at",
+            "satisfaction",
+            "reports_count",
+        ]
+        surnames = [s for s, _ in names.SURNAMES]
+        hours_p = np.array(
+            [1, 0.5, 0.3, 0.3, 0.5, 1, 3, 6, 9, 11, 10, 8, 5, 6, 9, 10, 9, 7, 5, 5, 5, 4, 3, 2], dtype=float
+        )
+        recent = self.until - timedelta(days=20)
+        sat_p = np.array([5, 5, 10, 25, 55], dtype=float)
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            serial = 0
+            for day, k in zip(days, per_day.tolist(), strict=True):
+                if not k:
+                    continue
+                summer = day.month in (6, 7, 8, 9)
+                p = pop * np.where(seasonal, 2.5 if summer else 0.6, 1.0)
+                m_idx = rng.choice(len(catalog), size=k, p=p / p.sum())
+                ch_idx = _weighted(rng, names.CHANNELS, k)
+                hours = rng.choice(24, size=k, p=hours_p / hours_p.sum())
+                minutes = rng.integers(0, 3600, k)
+                places = rng.integers(0, max(1, len(self.doors) + len(self.buildings)), k)
+                durations = rng.lognormal(2.8, 1.1, k)  # hours to close
+                sats = rng.choice(5, size=k, p=sat_p / sat_p.sum()) + 1
+                rated = rng.random(k) < 0.7
+                for j in range(k):
+                    serial += 1
+                    matter = catalog[int(m_idx[j])]
+                    channel = channels[int(ch_idx[j])]
+                    reported = datetime.combine(day, time(int(hours[j])), CHINA) + timedelta(seconds=int(minutes[j]))
+                    pl = int(places[j])
+                    place = self.doors if pl < len(self.doors) else self.buildings
+                    pi = pl if pl < len(self.doors) else pl - len(self.doors)
+                    if not len(place):
+                        continue
+                    grid = place.grids[pi]
+                    dec = decisions[matter.code]
+                    level = dec.level.value
+                    area = {
+                        "grid": grid,
+                        "community": grid[:12],
+                        "street": grid[:9] + "000",
+                        "district": names.DISTRICT[0],
+                    }[level]
+                    department = f"{codes.area_prefix(area)}:{dec.department_type}"
+                    example = matter.examples[serial % len(matter.examples)] if matter.examples else matter.name
+                    text = _after_community(place.texts[pi], self.geo.names[grid[:12]]) + example
+                    closed_at = reported + timedelta(hours=float(durations[j]))
+                    if day >= recent and closed_at.date() > self.until:
+                        status, closed = "in_progress", None
+                    elif serial % 37 == 0:
+                        status, closed = "cancelled", reported + timedelta(hours=1)
+                    else:
+                        status, closed = "closed", closed_at
+                    person = channel in ("hotline_12345", "app")
+                    nature = matter.natures[serial % len(matter.natures)].value if matter.natures else "求决"
+                    yield (
+                        f"EV{day:%Y%m%d}{serial:07d}",
+                        channel,
+                        f"{channel}-{day:%Y%m%d}-{serial}" if channel in ("hotline_12345", "app", "system") else None,
+                        text,
+                        matter.code,
+                        nature,
+                        status,
+                        level,
+                        department,
+                        grid,
+                        grid,
+                        place.codes[pi],
+                        place.texts[pi],
+                        place.lat[pi],
+                        place.lng[pi],
+                        (surnames[serial % len(surnames)] + ("先生" if serial % 2 else "女士")) if person else None,
+                        f"1{3 + serial % 7}{(serial * 7919) % 10**9:09d}" if person else None,
+                        reported.astimezone(UTC),
+                        closed.astimezone(UTC) if closed else None,
+                        int(sats[j]) if status == "closed" and rated[j] else None,
+                        1,
+                    )
+
+        self.counts.events = self.sink.write(events, cols, rows(), on_batch=_ticker(self.progress, "events", total))
+
+
+def _after_community(text: str, community: str) -> str:
+    """The part of a standard address a resident would say: from the road on."""
+    at = text.find(community)
+    return text[at + len(community) :] if at >= 0 else text
+
+
+_MONTH = {
+    1: 0.9,
+    2: 0.75,
+    3: 0.95,
+    4: 1.0,
+    5: 1.05,
+    6: 1.15,
+    7: 1.25,
+    8: 1.25,
+    9: 1.1,
+    10: 0.95,
+    11: 0.95,
+    12: 0.9,
+}
+_WEEKDAY = (1.15, 1.05, 1.05, 1.05, 1.0, 0.75, 0.7)
+
+
+def _day_weight(d: date, start: date) -> float:
+    """Relative event volume of a day: growth, season, weekday, public holidays."""
+    w = (1.09 ** ((d - start).days / 365)) * _MONTH[d.month] * _WEEKDAY[d.weekday()]
+    try:
+        if chinese_calendar.is_holiday(d) and d.weekday() < 5:
+            w *= 0.6
+    except NotImplementedError:  # beyond the calendar's data: weekday rhythm only
+        pass
+    return w
+
+
+def _is_summer_matter(name: str) -> bool:
+    return any(k in name for k in ("噪", "积水", "油烟", "蚊", "空调", "排水", "夜宵", "烧烤", "暴雨", "内涝"))

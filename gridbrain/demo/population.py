@@ -1,0 +1,271 @@
+"""The demo population: people in households, and enterprises at door numbers and in buildings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+
+from gridbrain.core import codes
+from gridbrain.core.clock import CHINA
+from gridbrain.demo import names
+from gridbrain.demo.common import DISTRICT6, ENTERPRISES, PEOPLE, _ticker, _weighted
+from gridbrain.registry.tables import enterprises, people
+
+
+class PopulationMixin:
+    """Mixed into DemoDistrict; uses its rng, sink, counts and places."""
+
+    # --- people -------------------------------------------------------------------------------------
+
+    def build_people(self) -> None:
+        rng = self.rng
+        total = self.n(PEOPLE)
+        n_rooms = len(self.room_building)
+        # households: rooms in random order, 1-5 people each, until everybody is housed
+        sizes_p = np.array([22, 30, 28, 14, 6], dtype=float)
+        order = rng.permutation(n_rooms) if n_rooms else np.zeros(0, dtype=np.int64)
+        regions = [r for r, _ in names.BIRTH_REGIONS]
+        region_idx = _weighted(rng, names.BIRTH_REGIONS, total)
+        surnames = [s for s, _ in names.SURNAMES]
+        surname_idx = _weighted(rng, names.SURNAMES, total)
+        sex_male = rng.random(total) < 0.51
+        has_phone = rng.random(total) < 0.86
+        phones = rng.integers(0, 10**8, total)
+        phone_heads = np.array(
+            [
+                130,
+                131,
+                132,
+                133,
+                135,
+                136,
+                137,
+                138,
+                139,
+                150,
+                151,
+                152,
+                155,
+                157,
+                158,
+                159,
+                166,
+                173,
+                176,
+                177,
+                180,
+                181,
+                182,
+                183,
+                186,
+                187,
+                188,
+                189,
+                191,
+                199,
+            ]
+        )[rng.integers(0, 30, total)]
+        g1 = rng.integers(0, 64, total)
+        g2 = rng.integers(-30, 64, total)  # negative: one-character given name
+        tag_r = rng.random(total)
+        today = self.until
+        seq: dict[int, int] = {}
+        people_cols = [
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            "phone",
+            "registered_address",
+            "residence_address_code",
+            "grid_code",
+            "tags",
+            "source",
+            "updated_at",
+        ]
+        now = datetime.combine(today, time(9), CHINA).astimezone(UTC)
+        region_names = _REGION_NAMES
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            i = 0
+            slot = 0
+            while i < total:
+                if slot < n_rooms:
+                    room = int(order[slot])
+                    slot += 1
+                    size = int(rng.choice(5, p=sizes_p / sizes_p.sum())) + 1
+                else:  # more people than rooms (tiny scales): share rooms
+                    room = int(order[slot % n_rooms]) if n_rooms else -1
+                    slot += 1
+                    size = 1
+                size = min(size, total - i)
+                alone = size == 1
+                for k in range(size):
+                    if alone:
+                        age = int(rng.choice([int(rng.integers(20, 60)), int(rng.integers(65, 95))], p=[0.55, 0.45]))
+                    elif k < 2:
+                        age = int(rng.integers(25, 75))
+                    else:
+                        age = int(rng.integers(0, 25))
+                    born = today - timedelta(days=age * 365 + int(rng.integers(0, 365)))
+                    male = bool(sex_male[i])
+                    region = regions[int(region_idx[i])]
+                    key = (int(region_idx[i]) << 20) | (born.toordinal() - 690000) << 1 | male
+                    s = seq.get(key, 0)
+                    seq[key] = s + 1
+                    id_number = codes.make_id_number(region, born, s % 500, "M" if male else "F")
+                    given_pool = names.GIVEN_MALE if male else names.GIVEN_FEMALE
+                    given = given_pool[int(g1[i]) % len(given_pool)]
+                    if g2[i] >= 0:
+                        given += given_pool[int(g2[i]) % len(given_pool)]
+                    name = surnames[int(surname_idx[i])] + given
+                    phone = f"{phone_heads[i]}{phones[i]:08d}" if has_phone[i] and age >= 12 else None
+                    tags = []
+                    if alone and age >= 65:
+                        tags.append("独居老人")
+                    t = tag_r[i]
+                    if t < 0.015:
+                        tags.append("残疾人")
+                    elif t < 0.023:
+                        tags.append("低保")
+                    elif t < 0.025:
+                        tags.append("重点人员")
+                    if room >= 0:
+                        b = int(self.room_building[room])
+                        grid = self.buildings.grids[b]
+                        rcode = self.room_code(room)
+                        home = self.room_text(room)
+                    else:
+                        grid, rcode, home = None, None, None
+                    registered = (
+                        home
+                        if region == DISTRICT6
+                        else f"{region_names.get(region, '')}{self.py.choice(names.STEMS)}村{rng.integers(1, 200)}号"
+                    )
+                    yield (
+                        id_number,
+                        name,
+                        "M" if male else "F",
+                        born,
+                        phone,
+                        registered,
+                        rcode,
+                        grid,
+                        tags or None,
+                        "demo",
+                        now,
+                    )
+                    i += 1
+
+        self.counts.people = self.sink.write(
+            people, people_cols, rows(), on_batch=_ticker(self.progress, "people", total)
+        )
+
+    # --- enterprises -------------------------------------------------------------------------------
+
+    def build_enterprises(self) -> None:
+        rng = self.rng
+        total = self.n(ENTERPRISES)
+        ind = _weighted(rng, names.INDUSTRIES, total)
+        status = _weighted(rng, names.ENTERPRISE_STATUS, total)
+        at_door = rng.random(total) < 0.6
+        doors = rng.integers(0, max(1, len(self.doors)), total)
+        rooms = rng.integers(0, max(1, len(self.room_building)), total)
+        elsewhere = rng.random(total)
+        surnames = [s for s, _ in names.SURNAMES]
+        # organisation-code bodies: a seeded permutation of 8-digit numbers, so every code is unique
+        bodies = (rng.permutation(total) * 7919 + int(rng.integers(10**7))) % 10**8
+        now = datetime.combine(self.until, time(9), CHINA).astimezone(UTC)
+        cols = [
+            "uscc",
+            "name",
+            "legal_representative",
+            "registered_address",
+            "operating_address_code",
+            "grid_code",
+            "industry",
+            "status",
+            "tax_location",
+            "established_on",
+            "source",
+            "updated_at",
+        ]
+        used: set[str] = set()
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for i in range(total):
+                industry, _, words = names.INDUSTRIES[int(ind[i])]
+                uscc = codes.make_uscc("9", "1", DISTRICT6, f"{int(bodies[i]):08d}")
+                name = f"杭州{self.py.choice(names.STEMS)}{self.py.choice(words)}有限公司"
+                while name in used:  # enterprise names are unique in a district
+                    stem = self.py.choice(names.STEMS) + self.py.choice(names.STEMS)
+                    name = f"杭州{stem}{self.py.choice(words)}有限公司"
+                used.add(name)
+                if at_door[i] and len(self.doors):
+                    d = int(doors[i])
+                    code, text, grid = self.doors.codes[d], self.doors.texts[d], self.doors.grids[d]
+                elif len(self.room_building):
+                    r = int(rooms[i])
+                    code, text, grid = (
+                        self.room_code(r),
+                        self.room_text(r),
+                        self.buildings.grids[int(self.room_building[r])],
+                    )
+                else:
+                    code, text, grid = None, None, None
+                e = elsewhere[i]
+                registered = (
+                    text
+                    if e > 0.06
+                    else f"浙江省杭州市西湖区{self.py.choice(names.STEMS)}路{int(rng.integers(1, 500))}号"
+                )
+                tax = "330110000000" if e > 0.03 else self.py.choice(["330106000000", "330108000000", "330109000000"])
+                est = self.until - timedelta(days=int(rng.exponential(2500)) % 11000)
+                legal = surnames[int(rng.integers(len(surnames)))] + self.py.choice(
+                    names.GIVEN_MALE + names.GIVEN_FEMALE
+                )
+                yield (
+                    uscc,
+                    name,
+                    legal,
+                    registered,
+                    code,
+                    grid,
+                    industry,
+                    names.ENTERPRISE_STATUS[int(status[i])][0],
+                    tax,
+                    est,
+                    "demo",
+                    now,
+                )
+
+        self.counts.enterprises = self.sink.write(
+            enterprises, cols, rows(), on_batch=_ticker(self.progress, "enterprises", total)
+        )
+
+
+_REGION_NAMES = {
+    "330110": "浙江省杭州市余杭区",
+    "330106": "浙江省杭州市西湖区",
+    "330102": "浙江省杭州市上城区",
+    "330105": "浙江省杭州市拱墅区",
+    "330108": "浙江省杭州市滨江区",
+    "330109": "浙江省杭州市萧山区",
+    "330183": "浙江省杭州市富阳区",
+    "330421": "浙江省嘉兴市嘉善县",
+    "330681": "浙江省绍兴市诸暨市",
+    "331081": "浙江省台州市温岭市",
+    "340321": "安徽省蚌埠市怀远县",
+    "341221": "安徽省阜阳市临泉县",
+    "362330": "江西省上饶市鄱阳县",
+    "411522": "河南省信阳市光山县",
+    "422201": "湖北省孝感市孝南区",
+    "511321": "四川省南充市南部县",
+    "522422": "贵州省毕节市大方县",
+    "430521": "湖南省邵阳市邵东市",
+    "320923": "江苏省盐城市阜宁县",
+    "370826": "山东省济宁市微山县",
+}
