@@ -66,9 +66,7 @@ class WorkingCalendar:
         last = time(0, 0)
         for i, (start, end) in enumerate(self.periods):
             if not start < end or (i and start < last):
-                raise Invalid(
-                    f"working_day.periods[{i}]", "ordered", "periods must be increasing and not overlap"
-                )
+                raise Invalid(f"working_day.periods[{i}]", "ordered", "periods must be increasing and not overlap")
             last = end
 
     @property
@@ -83,9 +81,7 @@ class WorkingCalendar:
     def _spans(self, day: date) -> list[tuple[datetime, datetime]]:
         if not self.is_workday(day):
             return []
-        return [
-            (datetime.combine(day, s, self.tz), datetime.combine(day, e, self.tz)) for s, e in self.periods
-        ]
+        return [(datetime.combine(day, s, self.tz), datetime.combine(day, e, self.tz)) for s, e in self.periods]
 
     def close_of(self, day: date) -> datetime:
         """The end of the last working period of `day`."""
@@ -161,9 +157,7 @@ def parse_periods(raw: Iterable[Any], where: str = "working_day") -> tuple[tuple
             a, b = str(p).split("-")
             out.append((time.fromisoformat(a.strip()), time.fromisoformat(b.strip())))
         except ValueError:
-            raise Invalid(
-                f"{where}[{i}]", "period", f"{where}[{i}] must read HH:MM-HH:MM, got {p!r}"
-            ) from None
+            raise Invalid(f"{where}[{i}]", "period", f"{where}[{i}] must read HH:MM-HH:MM, got {p!r}") from None
     return tuple(out)
 
 
@@ -179,12 +173,7 @@ class Limit:
 
     @classmethod
     def of(cls, value: Any, unit: Any, where: str = "limit") -> Limit:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not value > 0
-            or not math.isfinite(value)
-        ):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or not math.isfinite(value):
             raise Invalid(f"{where}.value", "positive", f"{where}.value must be a positive number")
         try:
             u = Unit(str(unit))
@@ -443,9 +432,7 @@ DEFAULT_WEIGHTS = {
 _INVERTED = {"return_rate", "reopen_rate"}
 
 
-def score(
-    t: Tally, weights: Mapping[str, float] | None = None, penalty: Mapping[Colour, float] | None = None
-) -> float:
+def score(t: Tally, weights: Mapping[str, float] | None = None, penalty: Mapping[Colour, float] | None = None) -> float:
     """A 0-100 score: weighted indicators (missing ones drop out, weights renormalised) minus
     card penalties per 100 events received."""
     w = dict(weights or DEFAULT_WEIGHTS)

@@ -64,9 +64,7 @@ cards = sa.Table(
     sa.Column("supervisor_area_code", sa.String(15), nullable=False),  # and their supervisor
     sa.Column("grid_code", sa.String(15), nullable=True),
     sa.Column("escalated_to", sa.String(12), nullable=True),
-    sa.UniqueConstraint(
-        "event_id", "kind", "round", "colour", name="uq_supervision_cards_event_kind_round_colour"
-    ),
+    sa.UniqueConstraint("event_id", "kind", "round", "colour", name="uq_supervision_cards_event_kind_round_colour"),
 )
 
 # Extension (延期) and suspension (挂起) requests: only an approved one moves or stops a clock.

@@ -45,36 +45,24 @@ def test_two_working_days_from_the_last_working_day_before_national_day_2026_jum
     due = model.add_limit(CAL, cn(2026, 9, 30, 16, 0), Limit(2, Unit.WORKING_DAYS))
     assert due == cn(2026, 10, 9, 17, 30)
     # three working days reach Saturday Oct 10, an adjusted working day
-    assert model.add_limit(CAL, cn(2026, 9, 30, 16, 0), Limit(3, Unit.WORKING_DAYS)) == cn(
-        2026, 10, 10, 17, 30
-    )
+    assert model.add_limit(CAL, cn(2026, 9, 30, 16, 0), Limit(3, Unit.WORKING_DAYS)) == cn(2026, 10, 10, 17, 30)
 
 
 def test_the_day_a_working_day_limit_starts_is_not_counted_even_early_in_the_morning():
-    assert model.add_limit(CAL, cn(2026, 11, 23, 7, 0), Limit(1, Unit.WORKING_DAYS)) == cn(
-        2026, 11, 24, 17, 30
-    )
+    assert model.add_limit(CAL, cn(2026, 11, 23, 7, 0), Limit(1, Unit.WORKING_DAYS)) == cn(2026, 11, 24, 17, 30)
 
 
 def test_half_a_working_day_is_half_of_the_day_s_working_hours_from_the_start():
     # 7.5 working hours a day -> 3h45m; from 10:00: 2h until 12:00, 1h45m after 13:30
-    assert model.add_limit(CAL, cn(2026, 11, 23, 10, 0), Limit(0.5, Unit.WORKING_DAYS)) == cn(
-        2026, 11, 23, 15, 15
-    )
+    assert model.add_limit(CAL, cn(2026, 11, 23, 10, 0), Limit(0.5, Unit.WORKING_DAYS)) == cn(2026, 11, 23, 15, 15)
 
 
 def test_working_hours_skip_lunch_nights_and_weekends():
-    assert model.add_limit(CAL, cn(2026, 11, 23, 11, 0), Limit(2, Unit.WORKING_HOURS)) == cn(
-        2026, 11, 23, 14, 30
-    )
+    assert model.add_limit(CAL, cn(2026, 11, 23, 11, 0), Limit(2, Unit.WORKING_HOURS)) == cn(2026, 11, 23, 14, 30)
     # Friday 17:00 + 1 working hour -> Monday 09:00
-    assert model.add_limit(CAL, cn(2026, 11, 27, 17, 0), Limit(1, Unit.WORKING_HOURS)) == cn(
-        2026, 11, 30, 9, 0
-    )
+    assert model.add_limit(CAL, cn(2026, 11, 27, 17, 0), Limit(1, Unit.WORKING_HOURS)) == cn(2026, 11, 30, 9, 0)
     # reported at night: the clock starts at the next opening
-    assert model.add_limit(CAL, cn(2026, 11, 23, 22, 0), Limit(1, Unit.WORKING_HOURS)) == cn(
-        2026, 11, 24, 9, 30
-    )
+    assert model.add_limit(CAL, cn(2026, 11, 23, 22, 0), Limit(1, Unit.WORKING_HOURS)) == cn(2026, 11, 24, 9, 30)
 
 
 def test_working_hours_over_national_day_2026_skip_the_whole_holiday():
@@ -125,12 +113,8 @@ def test_adding_working_hours_then_measuring_them_gives_them_back(start: datetim
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1)), n=st.integers(1, 20)
-)
-def test_n_working_days_end_at_close_of_a_working_day_with_n_working_days_after_the_start_day(
-    start: datetime, n: int
-):
+@given(start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1)), n=st.integers(1, 20))
+def test_n_working_days_end_at_close_of_a_working_day_with_n_working_days_after_the_start_day(start: datetime, n: int):
     s = start.replace(tzinfo=CHINA)
     due = model.add_limit(CAL, s, Limit(n, Unit.WORKING_DAYS))
     assert due.timetz().replace(tzinfo=None) == model.time(17, 30)
@@ -149,9 +133,7 @@ def test_limits_from_data_are_checked():
 
 def test_overlapping_working_periods_are_refused():
     with pytest.raises(Invalid):
-        model.WorkingCalendar(
-            is_workday=lambda d: True, periods=model.parse_periods(["08:00-12:00", "11:00-13:00"])
-        )
+        model.WorkingCalendar(is_workday=lambda d: True, periods=model.parse_periods(["08:00-12:00", "11:00-13:00"]))
     with pytest.raises(Invalid) as e:
         model.parse_periods(["8-12"])
     assert e.value.field == "working_day[0]"
@@ -198,13 +180,9 @@ def test_an_extension_adds_working_days_after_the_current_due_date():
 def test_cards_come_yellow_then_red_and_never_twice():
     clock = model.start_clock(CAL, cn(2026, 11, 23, 9, 0), Limit(4, Unit.WORKING_HOURS), 0.75)
     assert model.cards_due(clock, cn(2026, 11, 23, 11, 59), yellow_issued=False, red_issued=False) == []
-    assert model.cards_due(clock, cn(2026, 11, 23, 12, 0), yellow_issued=False, red_issued=False) == [
-        Colour.YELLOW
-    ]
+    assert model.cards_due(clock, cn(2026, 11, 23, 12, 0), yellow_issued=False, red_issued=False) == [Colour.YELLOW]
     assert model.cards_due(clock, cn(2026, 11, 23, 14, 0), yellow_issued=True, red_issued=False) == []
-    assert model.cards_due(clock, cn(2026, 11, 23, 14, 30), yellow_issued=True, red_issued=False) == [
-        Colour.RED
-    ]
+    assert model.cards_due(clock, cn(2026, 11, 23, 14, 30), yellow_issued=True, red_issued=False) == [Colour.RED]
     assert model.cards_due(clock, cn(2026, 12, 1), yellow_issued=True, red_issued=True) == []
     assert model.next_check(clock, yellow_issued=True, red_issued=True) is None
 

@@ -1,0 +1,334 @@
+"""The sweeper: issues yellow and red cards, escalates red-carded events, flags missed
+report-ins and late supervision orders.
+
+Idempotent by construction, for any number of sweepers on any number of processes:
+- a clock row is claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite's `BEGIN IMMEDIATE`
+  serialises writers), and the claim, the cards, their audit entries, the clock's new
+  `next_check_at` and the escalation commit together, batch by batch;
+- the unique key (event_id, kind, round, colour) on cards is the last line: a card insert that
+  conflicts is dropped (`ON CONFLICT DO NOTHING`) and only cards really inserted escalate.
+A pass only reads rows whose `next_check_at` has come, from an index, so a pass over 100,000
+open clocks with nothing due costs one index probe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from gridbrain.core import clock
+from gridbrain.core.db import UnitOfWork
+from gridbrain.core.errors import DomainError
+from gridbrain.supervision import model
+from gridbrain.supervision.calendar import rules
+from gridbrain.supervision.model import Colour, SummonsFlag, Unit
+from gridbrain.supervision.service import SWEEPER, audit_many, record
+from gridbrain.supervision.tables import cards, deadlines, orders, summons
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+
+
+@dataclass
+class SweepResult:
+    yellow: int = 0
+    red: int = 0
+    escalated: int = 0
+    escalation_failed: int = 0
+    no_report_in: int = 0
+    no_result: int = 0
+    orders_overdue: int = 0
+    clocks_checked: int = 0
+    escalations: list[str] = field(default_factory=list)
+
+    def add(self, other: SweepResult) -> None:
+        for k in (
+            "yellow",
+            "red",
+            "escalated",
+            "escalation_failed",
+            "no_report_in",
+            "no_result",
+            "orders_overdue",
+            "clocks_checked",
+        ):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.escalations.extend(other.escalations)
+
+
+def _claim(uow: UnitOfWork, q: Any) -> Any:
+    return q.with_for_update(skip_locked=True) if uow.postgres else q
+
+
+def _insert_cards(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[Any]:
+    if not rows:
+        return []
+    dialect = postgresql if uow.postgres else sqlite
+    stmt = (
+        dialect.insert(cards)
+        .on_conflict_do_nothing(index_elements=["event_id", "kind", "round", "colour"])
+        .returning(
+            cards.c.id,
+            cards.c.event_id,
+            cards.c.colour,
+            cards.c.kind,
+            cards.c.round,
+            cards.c.level,
+            cards.c.area_code,
+            cards.c.department_code,
+            cards.c.deadline_id,
+        )
+    )
+    return list(uow.execute(stmt, rows))
+
+
+def sweep_clocks_batch(uow: UnitOfWork, now: datetime, batch: int = BATCH) -> SweepResult | None:
+    """Claim up to `batch` due clocks and issue their cards; None when nothing is due."""
+    res = SweepResult()
+    rows = uow.execute(
+        _claim(
+            uow,
+            sa.select(deadlines)
+            .where(deadlines.c.next_check_at <= now)
+            .order_by(deadlines.c.next_check_at)
+            .limit(batch),
+        )
+    ).all()
+    if not rows:
+        return None
+    res.clocks_checked = len(rows)
+    new_cards: list[dict[str, Any]] = []
+    yellow_only: list[int] = []
+    red: list[int] = []
+    other: list[tuple[int, datetime | None]] = []
+    for d in rows:
+        c = model.Clock(Unit(d.unit), d.started_at, d.yellow_at, d.due_at, d.paused_at)
+        y_done, r_done = d.yellow_card_at is not None, d.red_card_at is not None
+        due = model.cards_due(c, now, yellow_issued=y_done, red_issued=r_done) if d.status == "running" else []
+        for colour in due:
+            new_cards.append(
+                {
+                    "event_id": d.event_id,
+                    "deadline_id": d.id,
+                    "kind": d.kind,
+                    "round": d.round,
+                    "colour": colour.value,
+                    "issued_at": now,
+                    "due_at": d.due_at,
+                    "department_code": d.department_code,
+                    "level": d.level,
+                    "area_code": d.area_code,
+                    "grid_code": d.grid_code,
+                    "supervisor_area_code": d.supervisor_area_code,
+                }
+            )
+        if Colour.RED in due:
+            red.append(d.id)
+        elif Colour.YELLOW in due:
+            yellow_only.append(d.id)
+        else:  # nothing due after all (a clock moved, or not running): look again when it says
+            other.append(
+                (
+                    d.id,
+                    model.next_check(c, yellow_issued=y_done, red_issued=r_done) if d.status == "running" else None,
+                )
+            )
+    inserted = _insert_cards(uow, new_cards)
+    if yellow_only:
+        uow.execute(
+            deadlines.update()
+            .where(deadlines.c.id.in_(yellow_only))
+            .values(yellow_card_at=now, next_check_at=deadlines.c.due_at)
+        )
+    if red:
+        uow.execute(
+            deadlines.update()
+            .where(deadlines.c.id.in_(red))
+            .values(
+                yellow_card_at=sa.func.coalesce(deadlines.c.yellow_card_at, now),
+                red_card_at=now,
+                next_check_at=None,
+            )
+        )
+    for did, nxt in other:
+        uow.execute(deadlines.update().where(deadlines.c.id == did).values(next_check_at=nxt))
+    audit_many(
+        uow,
+        (
+            {
+                "tag": "supervision:card:issued",
+                "subject_id": c.event_id,
+                "area_code": c.area_code,
+                "detail": {
+                    "colour": c.colour,
+                    "deadline": c.kind,
+                    "round": c.round,
+                    "department_code": c.department_code,
+                },
+            }
+            for c in inserted
+        ),
+    )
+    for c in inserted:
+        if c.colour == "yellow":
+            res.yellow += 1
+        else:
+            res.red += 1
+        uow.emit(
+            "supervision:card:issued",
+            card_id=c.id,
+            event_id=c.event_id,
+            colour=c.colour,
+            deadline=c.kind,
+            round=c.round,
+            department_code=c.department_code,
+            area_code=c.area_code,
+            at=now.isoformat(),
+        )
+    if rules().escalate_on_red:
+        for c in inserted:
+            if c.colour == "red":
+                _escalate(uow, c, res)
+    return res
+
+
+def _escalate(uow: UnitOfWork, card: Any, res: SweepResult) -> None:
+    """A red card sends the event one level up, once; a failure is recorded, never retried."""
+    up = model.level_above(card.level)
+    if up is None:
+        return
+    from gridbrain.events import service as events
+
+    reason = f"{'响应' if card.kind == 'response' else '处置'}超时红牌，自动升级至上一级"
+    savepoint = uow.conn.begin_nested()
+    try:
+        events.escalate(uow, SWEEPER, card.event_id, to_level=up, reason=reason)
+    except DomainError as e:
+        savepoint.rollback()
+        res.escalation_failed += 1
+        record(uow, "supervision:escalation:failed", SWEEPER, card.event_id, card.area_code, reason=e.message)
+        return
+    savepoint.commit()
+    uow.execute(cards.update().where(cards.c.id == card.id).values(escalated_to=up))
+    res.escalated += 1
+    res.escalations.append(card.event_id)
+
+
+def sweep_summons(uow: UnitOfWork, now: datetime) -> SweepResult:
+    """Record 吹哨不到 (no report-in by the deadline) and 人到无效 (no result by its deadline), once."""
+    res = SweepResult()
+    rows = uow.execute(_claim(uow, sa.select(summons).where(summons.c.next_check_at <= now).limit(BATCH))).all()
+    for s in rows:
+        flags = model.summons_flags(
+            model.Summons(s.report_in_due_at, s.result_due_at, s.reported_in_at, s.arrived_at, s.result_at),
+            now,
+        )
+        values: dict[str, Any] = {}
+        if SummonsFlag.NO_REPORT_IN in flags and s.no_report_in_at is None:
+            values["no_report_in_at"] = now
+            res.no_report_in += 1
+            record(
+                uow,
+                "supervision:summons:no_report_in",
+                SWEEPER,
+                s.event_id,
+                s.area_code,
+                department_code=s.department_code,
+                whistle_id=s.whistle_id,
+            )
+        if SummonsFlag.NO_RESULT in flags and s.no_result_at is None:
+            values["no_result_at"] = now
+            res.no_result += 1
+            record(
+                uow,
+                "supervision:summons:no_result",
+                SWEEPER,
+                s.event_id,
+                s.area_code,
+                department_code=s.department_code,
+                whistle_id=s.whistle_id,
+            )
+        values["next_check_at"] = summons_next_check(s, values)
+        uow.execute(summons.update().where(summons.c.id == s.id).values(**values))
+    return res
+
+
+def summons_next_check(s: Any, changed: dict[str, Any] | None = None) -> datetime | None:
+    """When a summons may next earn a flag: its report-in deadline, then its result deadline."""
+    v = {**dict(s._mapping), **(changed or {})} if hasattr(s, "_mapping") else {**s, **(changed or {})}
+    if v.get("result_at") is not None:
+        return None
+    if v.get("reported_in_at") is None and v.get("no_report_in_at") is None:
+        return v["report_in_due_at"]
+    if v.get("reported_in_at") is not None and v.get("no_result_at") is None:
+        return v["result_due_at"]
+    return None
+
+
+def sweep_orders(uow: UnitOfWork, now: datetime) -> SweepResult:
+    """Mark supervision orders whose reply is late, once."""
+    res = SweepResult()
+    rows = uow.execute(
+        _claim(
+            uow,
+            sa.select(orders)
+            .where(orders.c.status == "open", orders.c.due_at <= now, orders.c.overdue_at.is_(None))
+            .limit(BATCH),
+        )
+    ).all()
+    for o in rows:
+        uow.execute(orders.update().where(orders.c.id == o.id).values(overdue_at=now))
+        record(uow, "supervision:order:overdue", SWEEPER, o.event_id, o.area_code, order_id=o.id)
+        res.orders_overdue += 1
+    return res
+
+
+def sweep(engine: Engine, now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
+    """One pass: every due clock, summons and order, in committed batches."""
+    now = now or clock.now()
+    total = SweepResult()
+    while True:
+        with UnitOfWork(engine) as uow:
+            res = sweep_clocks_batch(uow, now, batch)
+            if res is None:
+                break
+            uow.commit()
+        total.add(res)
+    for step in (sweep_summons, sweep_orders):
+        with UnitOfWork(engine) as uow:
+            total.add(step(uow, now))
+            uow.commit()
+    return total
+
+
+def start_worker(engine: Engine, interval_s: float) -> Callable[[], None]:
+    """Run `sweep` every `interval_s` seconds in a daemon thread; returns the stop function."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                res = sweep(engine)
+                if res.yellow or res.red or res.no_report_in or res.orders_overdue:
+                    log.info("supervision sweep: %s", res)
+            except Exception:
+                log.exception("supervision sweep failed; next pass in %ss", interval_s)
+            stop.wait(interval_s)
+
+    thread = threading.Thread(target=loop, name="supervision-sweeper", daemon=True)
+    thread.start()
+
+    def stop_fn() -> None:
+        stop.set()
+        thread.join(timeout=10)
+
+    return stop_fn

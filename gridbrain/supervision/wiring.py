@@ -1,0 +1,57 @@
+"""Wires supervision into the app: event signals move the clocks, the event detail shows
+deadlines, cards and similar cases, and the sweeper runs every minute when workers run."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from gridbrain.core import signals
+from gridbrain.core.db import UnitOfWork
+from gridbrain.supervision import cases, service, sweeper
+
+log = logging.getLogger(__name__)
+
+ACTIONS = (
+    "dispatched",
+    "rerouted",
+    "escalated",
+    "reopened",
+    "accepted",
+    "handled",
+    "returned",
+    "cancelled",
+    "closed",
+)
+
+
+def connect(engine: Engine) -> None:
+    """Subscribe the clocks to the event hub's signals (after its commit, in its own transaction)."""
+
+    def on_signal(sig: signals.Signal) -> None:
+        action = sig.name.rsplit(":", 1)[1]
+        with UnitOfWork(engine) as uow:
+            service.on_event(uow, action, sig.payload)
+            uow.commit()
+
+    for action in ACTIONS:
+        signals.connect(f"events:event:{action}", on_signal)
+
+
+def register_extensions() -> None:
+    from gridbrain.events.service import register_detail_extension
+
+    register_detail_extension("deadlines", service.event_deadlines)
+    register_detail_extension("cards", service.event_cards)
+    register_detail_extension("similar_cases", cases.similar_cases)
+
+
+def wire(app: FastAPI) -> None:
+    engine: Engine = app.state.engine
+    connect(engine)
+    register_extensions()
+    if app.state.run_workers:
+        stop = sweeper.start_worker(engine, app.state.settings.sweeper_interval_s)
+        app.state.stops.append(stop)
