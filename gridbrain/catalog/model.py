@@ -405,17 +405,13 @@ def matter_from_dict(
     if not code.isascii() or not code.replace("_", "").replace("-", "").isalnum():
         raise Invalid(f"{where}.code", "ascii_code", f"{where}.code {code!r} must be ASCII letters/digits")
     where = f"{where}({code})"
-    parameters = tuple(
-        _parameter(p, f"{where}.parameters[{i}]") for i, p in enumerate(raw.get("parameters") or ())
-    )
+    parameters = tuple(_parameter(p, f"{where}.parameters[{i}]") for i, p in enumerate(raw.get("parameters") or ()))
     by_code: dict[str, Parameter] = {}
     for i, p in enumerate(parameters):
         if p.code in by_code:
             raise Invalid(f"{where}.parameters[{i}].code", "unique", f"{where}: parameter {p.code} twice")
         by_code[p.code] = p
-    rules = tuple(
-        _rule(r, by_code, f"{where}.level_rules[{i}]") for i, r in enumerate(raw.get("level_rules") or ())
-    )
+    rules = tuple(_rule(r, by_code, f"{where}.level_rules[{i}]") for i, r in enumerate(raw.get("level_rules") or ()))
     default_level = _enum(Level, raw.get("default_level", "grid"), f"{where}.default_level", "level")
     raw_depts = raw.get("departments")
     if not isinstance(raw_depts, Mapping) or not raw_depts:
@@ -445,13 +441,9 @@ def matter_from_dict(
     class_path = tuple(str(c) for c in raw.get("class_path") or ())
     if not class_path:
         raise MissingField(f"{where}.class_path")
-    natures = tuple(
-        _enum(Nature, n, f"{where}.natures[{i}]", "nature") for i, n in enumerate(raw.get("natures") or ())
-    )
+    natures = tuple(_enum(Nature, n, f"{where}.natures[{i}]", "nature") for i, n in enumerate(raw.get("natures") or ()))
     by_nature = {
-        _enum(Nature, n, f"{where}.disposal_by_nature.{n}", "nature"): _deadline(
-            d, f"{where}.disposal_by_nature.{n}"
-        )
+        _enum(Nature, n, f"{where}.disposal_by_nature.{n}", "nature"): _deadline(d, f"{where}.disposal_by_nature.{n}")
         for n, d in (raw.get("disposal_by_nature") or {}).items()
     }
     return Matter(
@@ -485,8 +477,5 @@ def catalog_from_dict(
         raise MissingField("version")
     return Catalog(
         str(version),
-        (
-            matter_from_dict(m, department_types=department_types, where=f"matters[{i}]")
-            for i, m in enumerate(matters)
-        ),
+        (matter_from_dict(m, department_types=department_types, where=f"matters[{i}]") for i, m in enumerate(matters)),
     )

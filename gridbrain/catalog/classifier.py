@@ -1,0 +1,302 @@
+"""The text classifier behind 定性定责 when the reporter did not choose a matter.
+
+Features are jieba words (with the governance dictionary, so 占道经营 and 垃圾堆放 stay whole)
+plus character 1-3-grams (robust to typos and to words jieba has never seen), both TF-IDF
+weighted; the model is a linear SVM (one-vs-rest), whose scores become probabilities through a
+softmax with a temperature fitted on a held-back fifth of the training set (temperature
+scaling). On our labelled set it beat logistic regression on top-1 at a tenth of the training
+time. Below a configured threshold the event goes to a person
+(the triage queue); triage corrections and returns (退单) come back as training samples.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import random
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jieba
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from gridbrain.catalog.loader import GOVERNANCE_DICT, load_labelled_texts
+from gridbrain.catalog.model import Catalog
+from gridbrain.core.errors import Invalid
+
+MODEL_FORMAT = 1
+DEFAULT_TEMPERATURE = 0.1
+# Top-1 confidence below this sends the event to the triage queue. On the held-out split, 0.5
+# lets about four in five reports through automatically at about 94 % top-1 accuracy.
+DEFAULT_THRESHOLD = 0.5
+_lock = threading.Lock()
+_tokenizer: jieba.Tokenizer | None = None
+# Dispatch boilerplate a 12345 operator adds to every record; it says nothing about the matter.
+_BOILERPLATE = re.compile(r"市民来电反映[：:]?|诉求[：:]")
+_PUNCT = re.compile(r"[\s，。！？、；：,.!?;:（）()“”\"'《》【】\-—…]+")
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """One jieba tokenizer per process with the governance dictionary; its cache lives in tmp."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                jieba.setLogLevel(logging.WARNING)
+                t = jieba.Tokenizer()
+                t.tmp_dir = tempfile.gettempdir()
+                t.initialize()
+                for line in GOVERNANCE_DICT.read_text(encoding="utf-8").splitlines():
+                    parts = line.split()
+                    if parts and not parts[0].startswith("#"):
+                        t.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+                _tokenizer = t
+    return _tokenizer
+
+
+def normalise(text: str) -> str:
+    return _BOILERPLATE.sub(" ", text.strip().lower())
+
+
+def words(text: str) -> list[str]:
+    """jieba words without punctuation: the analyzer of the word features."""
+    return [w for w in tokenizer().lcut(normalise(text)) if w.strip() and not _PUNCT.fullmatch(w)]
+
+
+def chars(text: str) -> str:
+    """Text for character n-grams: punctuation becomes a single space so n-grams stay in a clause."""
+    return _PUNCT.sub(" ", normalise(text))
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=1)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", preprocessor=chars, ngram_range=(1, 3), sublinear_tf=True, min_df=1
+                ),
+            ),
+        ]
+    )
+
+
+def _model() -> LinearSVC:
+    return LinearSVC(C=1.0)
+
+
+def _scores(pipe: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    scores = np.asarray(pipe.decision_function(list(texts)), dtype=float)
+    if scores.ndim == 1:  # two classes: sklearn returns one column
+        scores = np.column_stack([-scores, scores])
+    return scores
+
+
+def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+def _fit_temperature(features: Any, labels: list[str], seed: int = 7) -> float:
+    """Temperature that minimises log-loss on a held-back fifth (Guo et al., 2017).
+
+    `features` is the already vectorised training set: the vocabulary then includes the held-back
+    fifth, which barely moves a single scale factor and saves a second pass of segmentation.
+    """
+    idx = list(range(len(labels)))
+    random.Random(seed).shuffle(idx)
+    cut = len(idx) // 5
+    held, kept = idx[:cut], idx[cut:]
+    kept_labels = [labels[i] for i in kept]
+    if len(set(kept_labels)) < 2:
+        return DEFAULT_TEMPERATURE
+    model = _model().fit(features[kept], kept_labels)
+    column = {c: j for j, c in enumerate(model.classes_)}
+    rows = [(i, column[labels[i]]) for i in held if labels[i] in column]
+    if len(rows) < 20:
+        return DEFAULT_TEMPERATURE
+    scores = np.asarray(model.decision_function(features[[i for i, _ in rows]]), dtype=float)
+    if scores.ndim == 1:
+        scores = np.column_stack([-scores, scores])
+    truth = np.array([j for _, j in rows])
+    best, best_loss = DEFAULT_TEMPERATURE, float("inf")
+    for t in np.geomspace(0.02, 2.0, 40):
+        p = _softmax(scores, float(t))[np.arange(len(truth)), truth]
+        loss = float(-np.log(np.clip(p, 1e-12, None)).mean())
+        if loss < best_loss:
+            best, best_loss = float(t), loss
+    return best
+
+
+class Classifier:
+    """Top-k matters with confidence for a free-text report."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline | None = None,
+        *,
+        catalog_version: str | None = None,
+        temperature: float = DEFAULT_TEMPERATURE,
+    ) -> None:
+        self._pipeline = pipeline
+        self.temperature = temperature
+        self.catalog_version = catalog_version
+        self.trained_on = 0
+
+    @property
+    def trained(self) -> bool:
+        return self._pipeline is not None
+
+    @property
+    def classes(self) -> list[str]:
+        if self._pipeline is None:
+            return []
+        return [str(c) for c in self._pipeline.classes_]
+
+    def train(self, samples: Iterable[tuple[str, str]], *, calibrate: bool = True) -> Classifier:
+        """Fit on (text, matter_code) pairs; needs at least two matters."""
+        texts, labels = [], []
+        for text, code in samples:
+            if text and text.strip() and code:
+                texts.append(text)
+                labels.append(code)
+        if len(set(labels)) < 2:
+            raise Invalid("samples", "two_matters", "training needs samples of at least two matters")
+        tokenizer()
+        features = _features()
+        matrix = features.fit_transform(texts)
+        if calibrate and len(texts) >= 200:
+            self.temperature = _fit_temperature(matrix, labels)
+        self._pipeline = Pipeline([("features", features), ("model", _model().fit(matrix, labels))])
+        self.trained_on = len(texts)
+        return self
+
+    def predict(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        """The k most likely matter codes, best first, with probabilities."""
+        return self.predict_many([text], k)[0]
+
+    def predict_many(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+        if self._pipeline is None:
+            raise Invalid("classifier", "trained", "the classifier has not been trained")
+        if k < 1:
+            raise Invalid("k", "positive", "k must be at least 1")
+        proba = _softmax(_scores(self._pipeline, texts), self.temperature)
+        classes = self._pipeline.classes_
+        top = np.argsort(-proba, axis=1)[:, :k]
+        return [[(str(classes[j]), float(row[j])) for j in idx] for row, idx in zip(proba, top, strict=True)]
+
+    def save(self, path: str | Path) -> None:
+        data = {
+            "format": MODEL_FORMAT,
+            "pipeline": self._pipeline,
+            "catalog_version": self.catalog_version,
+            "temperature": self.temperature,
+            "trained_on": self.trained_on,
+        }
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Classifier:
+        """Load a model this code saved. Only ever load files the brain wrote itself (pickle)."""
+        with open(path, "rb") as f:
+            data: dict[str, Any] = pickle.load(f)  # noqa: S301 - our own model file, never an upload
+        if data.get("format") != MODEL_FORMAT:
+            raise Invalid("model", "format", f"model file {path} has format {data.get('format')}")
+        tokenizer()
+        out = cls(
+            data["pipeline"],
+            catalog_version=data.get("catalog_version"),
+            temperature=float(data.get("temperature") or DEFAULT_TEMPERATURE),
+        )
+        out.trained_on = int(data.get("trained_on") or 0)
+        return out
+
+
+def needs_triage(suggestions: Sequence[tuple[str, float]], threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """True when a person must choose the matter: no suggestion, or the best is not sure enough."""
+    return not suggestions or suggestions[0][1] < threshold
+
+
+def catalog_samples(catalog: Catalog) -> list[tuple[str, str]]:
+    """Each matter's name, its class path and its example phrasings as training texts."""
+    out: list[tuple[str, str]] = []
+    for m in catalog:
+        out.append((m.name, m.code))
+        out.append(("".join(m.class_path), m.code))
+        out.extend((e, m.code) for e in m.examples)
+    return out
+
+
+def train_from_catalog(
+    catalog: Catalog,
+    extra_samples: Iterable[tuple[str, str]] = (),
+    *,
+    labelled: Iterable[tuple[str, str]] | None = None,
+    calibrate: bool = True,
+) -> Classifier:
+    """Train on the catalog, the shipped labelled texts and corrections (triage, returns 退单).
+
+    Samples whose matter is no longer in the catalog are dropped, so a retired matter is never
+    suggested again.
+    """
+    if labelled is None:
+        labelled = [(t, c) for t, c, _ in load_labelled_texts()]
+    samples = catalog_samples(catalog)
+    samples += [(t, c) for t, c in labelled if c in catalog]
+    samples += [(t, c) for t, c in extra_samples if c in catalog]
+    clf = Classifier(catalog_version=catalog.version)
+    return clf.train(samples, calibrate=calibrate)
+
+
+def held_out_split(
+    rows: Sequence[tuple[str, str, str]], *, fraction: float = 0.2, seed: int = 20261124
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Split labelled (text, code, group) rows by group, so paraphrases of one report stay together."""
+    groups = sorted({g for _, _, g in rows})
+    rng = random.Random(seed)
+    test_groups = set(rng.sample(groups, round(len(groups) * fraction)))
+    train = [(t, c) for t, c, g in rows if g not in test_groups]
+    test = [(t, c) for t, c, g in rows if g in test_groups]
+    return train, test
+
+
+def evaluate(
+    samples_train: Iterable[tuple[str, str]],
+    samples_test: Sequence[tuple[str, str]],
+    *,
+    base: Iterable[tuple[str, str]] = (),
+    calibrate: bool = True,
+) -> dict[str, float]:
+    """Train on `base` + `samples_train`, score on `samples_test`: top-1, top-3, texts/s."""
+    started = time.perf_counter()
+    clf = Classifier().train([*base, *samples_train], calibrate=calibrate)
+    train_s = time.perf_counter() - started
+    texts = [t for t, _ in samples_test]
+    started = time.perf_counter()
+    predictions = clf.predict_many(texts, k=3)
+    predict_s = time.perf_counter() - started
+    top1 = sum(p[0][0] == c for p, (_, c) in zip(predictions, samples_test, strict=True))
+    top3 = sum(c in {code for code, _ in p} for p, (_, c) in zip(predictions, samples_test, strict=True))
+    n = max(len(samples_test), 1)
+    return {
+        "top1": top1 / n,
+        "top3": top3 / n,
+        "texts_per_s": len(texts) / predict_s if predict_s > 0 else float("inf"),
+        "train_s": train_s,
+        "n_train": float(clf.trained_on),
+        "n_test": float(len(samples_test)),
+    }
