@@ -1,0 +1,84 @@
+"""The address matcher of a database: built once from the library, kept per engine.
+
+    from gridbrain.addresses.matcher import matcher_for
+    result = matcher_for(engine).match("星河苑3号楼2单元501")
+    if result.resolved: result.code, result.level, result.grid_code, result.lat, result.lng, result.h3
+
+Call `invalidate(engine)` after the library changes (the import does it itself).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from gridbrain.addresses.index import IndexBuilder, Matcher
+from gridbrain.addresses.model import LEVELS, Candidate, MatchResult
+from gridbrain.addresses.tables import address_aliases, addresses
+from gridbrain.areas.tables import areas
+
+__all__ = ["Candidate", "MatchResult", "Matcher", "build_matcher", "invalidate", "matcher_for"]
+
+_cache: dict[int, Matcher] = {}
+_lock = threading.Lock()
+_BATCH = 20_000
+
+
+def build_matcher(conn: Connection) -> Matcher:
+    """Read the areas, the address library (level by level, parents first) and the aliases."""
+    b = IndexBuilder()
+    for r in conn.execute(sa.select(areas.c.code, areas.c.name, areas.c.level)):
+        b.add_area(r.code, r.name, r.level)
+    a = addresses.c
+    cols = (
+        a.code,
+        a.parent_code,
+        a.level,
+        a.full_text,
+        a.road,
+        a.number,
+        a.compound,
+        a.building,
+        a.unit,
+        a.room,
+        a.grid_code,
+        a.lat,
+        a.lng,
+    )
+    for level in LEVELS:
+        result = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
+            sa.select(*cols).where(a.level == level.value).order_by(a.code)
+        )
+        for row in result:
+            b.add_row(*row)
+    for r in conn.execute(sa.select(address_aliases.c.address_code, address_aliases.c.alias, address_aliases.c.kind)):
+        b.add_alias(r.address_code, r.alias, r.kind)
+    return b.finish()
+
+
+def matcher_for(engine: Engine, conn: Connection | None = None) -> Matcher:
+    """The matcher of this database, built on first use (through `conn` when given, so a caller
+    inside a SQLite transaction never waits on itself)."""
+    key = id(engine)
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        if key not in _cache:
+            if conn is not None:
+                _cache[key] = build_matcher(conn)
+            else:
+                with engine.connect() as own:
+                    _cache[key] = build_matcher(own)
+        return _cache[key]
+
+
+def invalidate(engine: Engine | None = None) -> None:
+    """Forget the built matcher (of one engine, or all) so the next use rebuilds it."""
+    with _lock:
+        if engine is None:
+            _cache.clear()
+        else:
+            _cache.pop(id(engine), None)

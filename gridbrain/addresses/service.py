@@ -1,0 +1,352 @@
+"""Use cases of the standard address library: match, list, reverse, import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import h3
+import sqlalchemy as sa
+
+from gridbrain.addresses import matcher as matchers
+from gridbrain.addresses.model import (
+    PARENT_LEVELS,
+    PARTS,
+    AliasKind,
+    Level,
+    MatchResult,
+    check_row,
+    compose_text,
+)
+from gridbrain.addresses.tables import address_aliases, addresses
+from gridbrain.areas import locator
+from gridbrain.areas.model import Crs
+from gridbrain.areas.service import check_point
+from gridbrain.areas.tables import areas
+from gridbrain.core import audit
+from gridbrain.core.auth import Actor
+from gridbrain.core.codes import AreaLevel, CodeError, area_level
+from gridbrain.core.db import UnitOfWork
+from gridbrain.core.errors import Invalid, NotFound
+from gridbrain.core.scoping import Scope
+
+MAX_BATCH = 1000
+MAX_LIST = 500
+
+
+def _scope_prefix(actor: Actor) -> str | None:
+    return actor.scope.prefix
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+
+def match(uow: UnitOfWork, actor: Actor, text: str) -> MatchResult:
+    """The standard address a free text stands for, among the addresses the user may see."""
+    if not text or not text.strip():
+        raise Invalid("text", "must not be empty")
+    if len(text) > 500:
+        raise Invalid("text", "at most 500 characters")
+    return matchers.matcher_for(uow.engine, uow.conn).match(text, _scope_prefix(actor))
+
+
+def match_batch(uow: UnitOfWork, actor: Actor, texts: list[str]) -> list[MatchResult]:
+    """Match many texts at once (at most MAX_BATCH)."""
+    if len(texts) > MAX_BATCH:
+        raise Invalid("texts", f"at most {MAX_BATCH} texts per call")
+    for n, t in enumerate(texts):
+        if len(t) > 500:
+            raise Invalid(f"texts.{n}", "at most 500 characters")
+    return matchers.matcher_for(uow.engine, uow.conn).match_many(texts, _scope_prefix(actor))
+
+
+# --- browsing -----------------------------------------------------------------------------------
+
+
+def list_addresses(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    area: str | None = None,
+    q: str | None = None,
+    level: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Standard addresses inside the user's area (and `area`), whose text contains `q`."""
+    if not 1 <= limit <= MAX_LIST:
+        raise Invalid("limit", f"between 1 and {MAX_LIST}")
+    a = addresses.c
+    query = sa.select(addresses).where(actor.scope.where(a.grid_code)).order_by(a.code).limit(limit)
+    if area:
+        try:
+            area_level(area)
+        except CodeError as e:
+            raise Invalid("area", str(e)) from e
+        actor.scope.require(area, "area")
+        query = query.where(Scope.of_area(area).where(a.grid_code))
+    if level:
+        try:
+            query = query.where(a.level == Level(level).value)
+        except ValueError as e:
+            raise Invalid("level", f"one of {', '.join(Level)}") from e
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(a.full_text.like(f"%{escaped}%", escape="\\"))
+    return [dict(r._mapping) for r in uow.execute(query)]
+
+
+def get_address(uow: UnitOfWork, actor: Actor, code: str) -> dict[str, Any]:
+    """One standard address with its aliases; 404 outside the user's area."""
+    row = uow.execute(sa.select(addresses).where(addresses.c.code == code)).first()
+    if row is None or not actor.scope.covers(row.grid_code):
+        raise NotFound(f"address {code} not found")
+    out = dict(row._mapping)
+    out["aliases"] = [
+        {"alias": r.alias, "kind": r.kind}
+        for r in uow.execute(sa.select(address_aliases).where(address_aliases.c.address_code == code))
+    ]
+    return out
+
+
+@dataclass(frozen=True)
+class Nearby:
+    code: str
+    text: str
+    level: str
+    grid_code: str
+    lat: float
+    lng: float
+    distance_m: float
+
+
+def reverse(
+    uow: UnitOfWork, actor: Actor, lat: float, lng: float, crs: str = Crs.WGS84, limit: int = 5
+) -> tuple[str | None, list[Nearby]]:
+    """From a point to its grid and the nearest door / compound / building addresses."""
+    if not 1 <= limit <= 50:
+        raise Invalid("limit", "between 1 and 50")
+    wlat, wlng = check_point(lat, lng, crs)
+    hit = locator.locator_for(uow.engine, uow.conn).locate(wlat, wlng)
+    grid = hit.grid_code if hit is not None and actor.scope.covers(hit.grid_code) else None
+    m = matchers.matcher_for(uow.engine, uow.conn)
+    near = [
+        Nearby(m.code(i), m.text(i), m.level_of(i).value, m.grid_code(i), m.lat[i], m.lng[i], round(d, 1))
+        for i, d in m.nearest(wlat, wlng, limit, _scope_prefix(actor))
+    ]
+    return grid, near
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    aliases: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"line", "code", "field", "rule"}
+    error_count: int = 0
+
+    def add_error(self, line: int, code: str | None, fld: str, rule: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < 200:
+            self.errors.append({"line": line, "code": code, "field": fld, "rule": rule})
+
+
+COLUMNS = ("code", "parent_code", "level", "full_text", *PARTS, "grid_code", "lat", "lng", "aliases")
+_IMPORT_BATCH = 5000
+
+
+def _clean(row: dict[str, Any]) -> dict[str, str | None]:
+    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in row.items() if k is not None}
+
+
+def import_csv(
+    uow: UnitOfWork,
+    actor: Actor,
+    stream: TextIO | Iterable[str],
+    *,
+    skip_invalid: bool = False,
+    reopen: Any = None,
+) -> ImportReport:
+    """Import a library from CSV (columns: COLUMNS; `aliases` is "kind:alias|kind:alias").
+
+    Parents come before their children (in the file or already in the library). The file is
+    read twice, streaming: first every row is checked, then rows are inserted in batches. With
+    any error nothing is imported, unless `skip_invalid` (then bad rows and their descendants
+    are left out). `reopen()` gives the second pass a fresh stream; without it the rows of the
+    first pass are kept in memory."""
+    report = ImportReport()
+    grids = {r.code for r in uow.execute(sa.select(areas.c.code).where(areas.c.level == int(AreaLevel.GRID)))}
+    names = {r.code: r.name for r in uow.execute(sa.select(areas.c.code, areas.c.name))}
+    seen: dict[str, str] = {}  # code -> level, for rows of this file that passed
+    kept: list[dict[str, str | None]] | None = None if reopen else []
+    bad: set[str] = set()
+    loc = locator.locator_for(uow.engine, uow.conn)
+    for chunk in _chunks(_rows(stream), _IMPORT_BATCH):
+        outside = {r.get("parent_code") for _, r in chunk} | {r.get("code") for _, r in chunk}
+        outside -= seen.keys()
+        outside.discard(None)
+        known = (
+            {
+                r.code: r.level
+                for r in uow.execute(
+                    sa.select(addresses.c.code, addresses.c.level).where(addresses.c.code.in_(outside))
+                )
+            }
+            if outside
+            else {}
+        )
+        for line, row in chunk:
+            report.rows += 1
+            problems = check_row(row)
+            code = row.get("code")
+            if code in seen or code in known:
+                problems.append(("code", "unique: already in the library or earlier in the file"))
+            parent = row.get("parent_code")
+            if parent and not problems:
+                plevel = seen.get(parent) or known.get(parent)
+                if plevel is None:
+                    problems.append(("parent_code", "must name an address earlier in the file or in the library"))
+                elif Level(plevel) not in PARENT_LEVELS[Level(row["level"] or "")]:
+                    problems.append(("parent_code", f"a {row['level']} cannot be under a {plevel}"))
+            if not problems and not row.get("grid_code"):
+                hit = loc.locate(float(row["lat"] or 0), float(row["lng"] or 0))
+                if hit is None:
+                    problems.append(("grid_code", "missing, and the point lies in no grid"))
+                else:
+                    row["grid_code"] = hit.grid_code
+            if not problems and row["grid_code"] not in grids:
+                problems.append(("grid_code", "must be a grid of the area tree"))
+            for alias in (row.get("aliases") or "").split("|"):
+                if alias and (":" not in alias or alias.split(":", 1)[0] not in set(AliasKind)):
+                    problems.append(("aliases", "kind:alias separated by |, kind one of former, compound, poi"))
+            if problems:
+                bad.add(code or f"line {line}")
+                for fld, rule in problems:
+                    report.add_error(line, code, fld, rule)
+                continue
+            seen[code or ""] = row["level"] or ""
+            if kept is not None:
+                kept.append(row)
+    if report.error_count and not skip_invalid:
+        return report
+    second = kept if kept is not None else (r for _, r in _rows(reopen()))
+    batch: list[dict[str, Any]] = []
+    alias_batch: list[dict[str, Any]] = []
+    for row in second:
+        code = row.get("code")
+        if code not in seen or code in bad:
+            continue
+        grid = row.get("grid_code") or ""
+        if not grid:  # second pass from a fresh stream: locate again
+            hit = loc.locate(float(row["lat"] or 0), float(row["lng"] or 0))
+            grid = hit.grid_code if hit else ""
+        lat, lng = float(row["lat"] or 0), float(row["lng"] or 0)
+        area_names = [names.get(grid[:n].ljust(12, "0"), "") for n in (2, 4, 6, 9, 12)]
+        batch.append(
+            {
+                "code": code,
+                "parent_code": row.get("parent_code"),
+                "level": row["level"],
+                "full_text": row.get("full_text") or compose_text(area_names, row),
+                **{p: row.get(p) for p in PARTS},
+                "grid_code": grid,
+                "lat": lat,
+                "lng": lng,
+                "h3_9": h3.latlng_to_cell(lat, lng, 9),
+                "h3_11": h3.latlng_to_cell(lat, lng, 11),
+            }
+        )
+        for alias in (row.get("aliases") or "").split("|"):
+            if alias:
+                kind, text = alias.split(":", 1)
+                alias_batch.append({"address_code": code, "alias": text, "kind": kind})
+        if len(batch) >= _IMPORT_BATCH:
+            _flush(uow, batch, alias_batch, report)
+    _flush(uow, batch, alias_batch, report)
+    audit.record(
+        uow,
+        "addresses:library:imported",
+        actor=actor,
+        detail={
+            "rows": report.rows,
+            "imported": report.imported,
+            "aliases": report.aliases,
+            "errors": report.error_count,
+        },
+    )
+    uow.commit()
+    matchers.invalidate(uow.engine)
+    return report
+
+
+def _flush(
+    uow: UnitOfWork, batch: list[dict[str, Any]], alias_batch: list[dict[str, Any]], report: ImportReport
+) -> None:
+    if batch:
+        uow.execute(addresses.insert(), batch)
+        report.imported += len(batch)
+        batch.clear()
+    if alias_batch:
+        uow.execute(address_aliases.insert(), alias_batch)
+        report.aliases += len(alias_batch)
+        alias_batch.clear()
+
+
+def _rows(stream: TextIO | Iterable[str]) -> Iterator[tuple[int, dict[str, str | None]]]:
+    reader = csv.DictReader(stream)
+    missing = {"code", "level", "lat", "lng"} - set(reader.fieldnames or ())
+    if missing:
+        raise Invalid(
+            "file", f"CSV header must have columns {', '.join(COLUMNS)}; missing {', '.join(sorted(missing))}"
+        )
+    for row in reader:
+        yield reader.line_num, _clean(row)
+
+
+def _chunks(
+    rows: Iterator[tuple[int, dict[str, str | None]]], n: int
+) -> Iterator[list[tuple[int, dict[str, str | None]]]]:
+    chunk: list[tuple[int, dict[str, str | None]]] = []
+    for r in rows:
+        chunk.append(r)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def import_text(uow: UnitOfWork, actor: Actor, text: str, *, skip_invalid: bool = False) -> ImportReport:
+    """Import a CSV held in a string (an upload)."""
+    return import_csv(uow, actor, io.StringIO(text), skip_invalid=skip_invalid, reopen=lambda: io.StringIO(text))
+
+
+def fill_missing_h3(uow: UnitOfWork, actor: Actor, batch: int = 20_000) -> int:
+    """Compute the H3 cells (resolution 9 and 11) of rows that lack them; returns how many."""
+    a = addresses.c
+    total = 0
+    while True:
+        rows = uow.execute(
+            sa.select(a.code, a.lat, a.lng).where(sa.or_(a.h3_9.is_(None), a.h3_11.is_(None))).limit(batch)
+        ).all()
+        if not rows:
+            break
+        uow.execute(
+            addresses.update()
+            .where(a.code == sa.bindparam("c"))
+            .values(h3_9=sa.bindparam("h9"), h3_11=sa.bindparam("h11")),
+            [
+                {"c": r.code, "h9": h3.latlng_to_cell(r.lat, r.lng, 9), "h11": h3.latlng_to_cell(r.lat, r.lng, 11)}
+                for r in rows
+            ],
+        )
+        total += len(rows)
+    if total:
+        audit.record(uow, "addresses:h3:filled", actor=actor, detail={"rows": total})
+    uow.commit()
+    return total
