@@ -110,9 +110,9 @@ def test_an_iot_alarm_goes_to_the_district_water_bureau_and_back(client, engine,
     _act(client, staff.headers("district_op"), eid, "verify")
     _act(client, staff.headers("district_op"), eid, "close", note="积水已排除")
     outbox.deliver_due(engine)
-    assert [
-        (m["adapter"], m["payload"]["external_id"]) for m in outbox.sent_log if m["kind"] == "answer"
-    ] == [("system", "wl-7781-20261124T0800")]
+    assert [(m["adapter"], m["payload"]["external_id"]) for m in outbox.sent_log if m["kind"] == "answer"] == [
+        ("system", "wl-7781-20261124T0800")
+    ]
     assert _act(client, staff.headers("district_op"), eid, "rate", rating=4)["satisfaction"] == 4
 
 
@@ -157,9 +157,7 @@ def test_a_returned_event_is_re_dispatched_and_the_return_is_counted(client, eng
     back = _act(client, staff.headers("sanitation1"), eid, "return", reason="属于城管执法范围：违规倾倒")
     assert back["status"] == "returned"
     assert back["returns_count"] == 1
-    again = _act(
-        client, staff.headers("street1_op"), eid, "dispatch", department_code=f"{s1}:city_management"
-    )
+    again = _act(client, staff.headers("street1_op"), eid, "dispatch", department_code=f"{s1}:city_management")
     assert again["status"] == "dispatched"
     assert again["department"] == f"{s1}:city_management"
     _act(client, staff.headers("cm1"), eid, "accept")
@@ -215,15 +213,11 @@ def test_an_out_of_list_matter_never_reaches_a_grid_worker(client, engine, distr
         },
     )
     assert r.status_code == 201
-    moved = _act(
-        client, staff.headers("district_op"), created["id"], "reroute", level="grid", note="按授权下派"
-    )
+    moved = _act(client, staff.headers("district_op"), created["id"], "reroute", level="grid", note="按授权下派")
     assert moved["level"] == "grid"
 
 
-def test_a_catalog_that_puts_an_unlisted_matter_on_the_grid_is_lifted_to_the_community(
-    client, district, staff
-):
+def test_a_catalog_that_puts_an_unlisted_matter_on_the_grid_is_lifted_to_the_community(client, district, staff):
     from gridbrain.events import service
 
     service.use_catalog(load_catalog(overrides={"matters": [{"code": "E010101", "grid_list": False}]}))
@@ -268,9 +262,7 @@ def test_a_rerouted_event_tells_the_first_department(client, engine, district, s
     assert moved["department"] != first
     assert moved["matter"]["code"] == "E050101"
     with engine.connect() as c:
-        notices = c.execute(
-            sa.select(event_outbox.c.recipient).where(event_outbox.c.kind == "reroute_notice")
-        ).all()
+        notices = c.execute(sa.select(event_outbox.c.recipient).where(event_outbox.c.kind == "reroute_notice")).all()
     assert [n.recipient for n in notices] == [first]
 
 
