@@ -91,9 +91,14 @@ def _insert_cards(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[Any]:
     return list(uow.execute(stmt, rows))
 
 
-def sweep_clocks_batch(uow: UnitOfWork, now: datetime, batch: int = BATCH) -> SweepResult | None:
-    """Claim up to `batch` due clocks and issue their cards; None when nothing is due."""
+def sweep_clocks_batch(
+    uow: UnitOfWork, now: datetime, batch: int = BATCH, max_id: int | None = None
+) -> SweepResult | None:
+    """Claim up to `batch` due clocks (ids up to `max_id`) and issue their cards; None when nothing is due."""
     res = SweepResult()
+    due_now = deadlines.c.next_check_at <= now
+    if max_id is not None:
+        due_now = sa.and_(due_now, deadlines.c.id <= max_id)
     rows = uow.execute(
         _claim(
             uow,
@@ -296,9 +301,13 @@ def sweep(engine: Engine, now: datetime | None = None, *, batch: int = BATCH) ->
     """One pass: every due clock, summons and order, in committed batches."""
     now = now or clock.now()
     total = SweepResult()
-    while True:
+    # a pass works on the clocks that existed when it began: a round started by its own
+    # escalations waits for the next pass
+    with engine.connect() as conn:
+        max_id = conn.execute(sa.select(sa.func.max(deadlines.c.id))).scalar_one()
+    while max_id is not None:
         with UnitOfWork(engine) as uow:
-            res = sweep_clocks_batch(uow, now, batch)
+            res = sweep_clocks_batch(uow, now, batch, max_id)
             if res is None:
                 break
             uow.commit()
