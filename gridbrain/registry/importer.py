@@ -88,9 +88,7 @@ def read_rows(path: Path, fmt: str, spec: RecordSpec) -> Iterator[RawRow]:
             for i, row in enumerate(rows, start=1):
                 if all(v is None for v in row):
                     continue
-                yield RawRow(
-                    i, {n: v for n, v in zip(names, row, strict=False) if n is not None and v is not None}
-                )
+                yield RawRow(i, {n: v for n, v in zip(names, row, strict=False) if n is not None and v is not None})
         finally:
             wb.close()
     else:
@@ -264,8 +262,7 @@ def _digest(result: ImportResult, filename: str) -> tuple[str, str]:
     subject = f"[gridbrain] 数据导入 {filename}：{result.quarantined} 条记录待人工处理"
     lines = [
         f"导入批次 {result.run_id}（{result.kind}）",
-        f"读取 {result.read}，直接入库 {result.accepted}，自动修正 {result.fixed}，"
-        f"待处理 {result.quarantined}。",
+        f"读取 {result.read}，直接入库 {result.accepted}，自动修正 {result.fixed}，待处理 {result.quarantined}。",
         "",
         "待处理原因（字段: 规则 — 条数）：",
         *(f"  {reason} — {n}" for reason, n in result.reason_counts.most_common(20)),
@@ -295,14 +292,10 @@ def _flush(
         if checked is not None:
             place_on_map(spec, checked.values, matcher, actor.area_code)
             if spec.kind is Kind.HOUSE and not checked.values.get("address_code"):
-                checked.problems.append(
-                    model.Problem("address", "not matched to a standard address (the key)")
-                )
+                checked.problems.append(model.Problem("address", "not matched to a standard address (the key)"))
         if checked is None or checked.outcome is Outcome.QUARANTINED:
             reasons = (
-                [{"field": "line", "rule": raw.problem}]
-                if checked is None
-                else [p.as_dict() for p in checked.problems]
+                [{"field": "line", "rule": raw.problem}] if checked is None else [p.as_dict() for p in checked.problems]
             )
             for r in reasons:
                 result.reason_counts[f"{r['field']}: {r['rule']}"] += 1
@@ -352,9 +345,7 @@ def _flush(
     uow.execute(
         sa.update(import_runs)
         .where(import_runs.c.id == result.run_id)
-        .values(
-            read=result.read, accepted=result.accepted, fixed=result.fixed, quarantined=result.quarantined
-        )
+        .values(read=result.read, accepted=result.accepted, fixed=result.fixed, quarantined=result.quarantined)
     )
     uow.commit()
 
@@ -364,6 +355,4 @@ def _key_text(value: Any) -> str | None:
 
 
 def _raw_json(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (v if isinstance(v, str | int | float | bool | list | None) else str(v)) for k, v in values.items()
-    }
+    return {k: (v if isinstance(v, str | int | float | bool | list | None) else str(v)) for k, v in values.items()}

@@ -272,9 +272,7 @@ def _check_field(spec: FieldSpec, raw: Any, fixes: list[Fix], problems: list[Pro
         value = halfwidth(text).strip()
         assert spec.choices is not None
         if value not in spec.choices:
-            problems.append(
-                Problem(spec.name, f"must be one of {'、'.join(dict.fromkeys(spec.choices.values()))}")
-            )
+            problems.append(Problem(spec.name, f"must be one of {'、'.join(dict.fromkeys(spec.choices.values()))}"))
             return None
         return spec.choices[value]
     value = _clean_text(spec.name, text, fixes, squeeze="" if spec.type == "name" else " ")
@@ -408,12 +406,7 @@ def check_record(spec: RecordSpec, raw: Mapping[str, Any], *, layers: Iterable[s
             values[f.name] = value
     if spec.kind is Kind.PERSON:
         _check_person(values, fixes, problems)
-    elif (
-        spec.kind is Kind.PLACE
-        and layers is not None
-        and "layer" in values
-        and values["layer"] not in set(layers)
-    ):
+    elif spec.kind is Kind.PLACE and layers is not None and "layer" in values and values["layer"] not in set(layers):
         problems.append(Problem("layer", "not a known map layer"))
         del values["layer"]
     elif spec.kind is Kind.HOUSE and "address_code" not in values and "address" not in values:
@@ -515,9 +508,7 @@ def _same(a: Any, b: Any) -> bool:
 DEFAULT_VERIFY_EVERY_DAYS = 180
 
 
-def verification_due(
-    verified_at: datetime | None, now: datetime, every_days: int = DEFAULT_VERIFY_EVERY_DAYS
-) -> bool:
+def verification_due(verified_at: datetime | None, now: datetime, every_days: int = DEFAULT_VERIFY_EVERY_DAYS) -> bool:
     """A record is due when never verified, or last verified `every_days` ago or more."""
     return verified_at is None or now - verified_at >= timedelta(days=every_days)
 

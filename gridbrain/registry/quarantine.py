@@ -72,16 +72,12 @@ def _open_item(uow: UnitOfWork, actor: Actor, item_id: str) -> dict[str, Any]:
     return item
 
 
-def _close(
-    uow: UnitOfWork, actor: Actor, item: dict[str, Any], status: str, note: str | None
-) -> dict[str, Any]:
+def _close(uow: UnitOfWork, actor: Actor, item: dict[str, Any], status: str, note: str | None) -> dict[str, Any]:
     now = clock.now()
     uow.execute(
         quarantine.update()
         .where(quarantine.c.id == item["id"])
-        .values(
-            status=status, resolved_at=now, resolved_by=actor.username, resolution=(note or "")[:200] or None
-        )
+        .values(status=status, resolved_at=now, resolved_by=actor.username, resolution=(note or "")[:200] or None)
     )
     audit.record(
         uow,
@@ -127,9 +123,7 @@ def accept(uow: UnitOfWork, actor: Actor, item_id: str, note: str | None = None)
     """Take the record as it is, without the fields that break a rule; not when the key is broken."""
     item = _open_item(uow, actor, item_id)
     spec = model.spec_for(item["kind"])
-    checked = model.check_record(
-        spec, item["raw"], layers=tuple(layers()) if spec.kind is Kind.PLACE else None
-    )
+    checked = model.check_record(spec, item["raw"], layers=tuple(layers()) if spec.kind is Kind.PLACE else None)
     required = {f.name for f in spec.fields if f.required} | {spec.key}
     if spec.kind is Kind.PERSON:
         required |= {"sex", "birth_date"}

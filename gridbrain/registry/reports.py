@@ -77,9 +77,7 @@ def q_today(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]) ->
 
 
 def q_people_count(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]) -> QueryResult:
-    n = uow.execute(
-        sa.select(sa.func.count()).select_from(people).where(*_people_where(uow, actor, area, params))
-    )
+    n = uow.execute(sa.select(sa.func.count()).select_from(people).where(*_people_where(uow, actor, area, params)))
     return QueryResult(("count",), [(n.scalar_one(),)])
 
 
@@ -127,9 +125,7 @@ def q_houses_list(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, An
     return QueryResult(tuple(c.name for c in cols), [tuple(r) for r in uow.execute(q)])
 
 
-def q_enterprises_by_industry(
-    uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]
-) -> QueryResult:
+def q_enterprises_by_industry(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]) -> QueryResult:
     code, _ = _by_level(enterprises, 9)
     street = sa.func.substr(code, 1, 9)
     industry = sa.func.coalesce(enterprises.c.industry, "未分类")

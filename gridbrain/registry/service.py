@@ -102,9 +102,7 @@ class CachedMatcher:
         return self.matcher is not None
 
 
-def place_on_map(
-    spec: RecordSpec, values: dict[str, Any], matcher: CachedMatcher, fallback_area: str | None
-) -> None:
+def place_on_map(spec: RecordSpec, values: dict[str, Any], matcher: CachedMatcher, fallback_area: str | None) -> None:
     """Match the record's address; keep the normalised text either way and say whether it matched."""
     if spec.address_field is None or spec.address_code_field is None:
         return
@@ -179,9 +177,7 @@ def upsert_batch(
             result.new += 1
             continue
         before = {f: held.get(f) for f in fields}
-        incoming = {
-            f: rec[f] for f in fields if f in rec and f not in LINKED and f != spec.address_code_field
-        }
+        incoming = {f: rec[f] for f in fields if f in rec and f not in LINKED and f != spec.address_code_field}
         merged = model.merge(before, held.get("field_sources"), held["source"], incoming, source)
         for name, n in ((n, 1) for n in merged.kept):
             result.kept[name] = result.kept.get(name, 0) + n
@@ -225,9 +221,7 @@ def upsert_batch(
     return result
 
 
-def _task_row(
-    kind: Kind, key: str, grid: str, reason: str, detail: str | None, now: datetime
-) -> dict[str, Any]:
+def _task_row(kind: Kind, key: str, grid: str, reason: str, detail: str | None, now: datetime) -> dict[str, Any]:
     return {
         "id": new_id(),
         "kind": kind.value,
@@ -269,15 +263,12 @@ def write_rows(uow: UnitOfWork, table: sa.Table, key: str, rows: list[dict[str, 
     uow.execute(stmt, rows)
 
 
-def _copy_upsert(
-    uow: UnitOfWork, table: sa.Table, key: str, cols: list[str], rows: list[dict[str, Any]]
-) -> None:
+def _copy_upsert(uow: UnitOfWork, table: sa.Table, key: str, cols: list[str], rows: list[dict[str, Any]]) -> None:
     """PostgreSQL: COPY into a session-local staging table, then one INSERT ... ON CONFLICT."""
     stage = f"stage_{table.name}"
     quoted = ", ".join(f'"{c}"' for c in cols)
     uow.conn.exec_driver_sql(
-        f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
-        "ON COMMIT DELETE ROWS"
+        f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
     )
     uow.conn.exec_driver_sql(f'TRUNCATE "{stage}"')
     json_cols = {c.name for c in table.c if isinstance(c.type, sa.JSON)}
@@ -285,10 +276,7 @@ def _copy_upsert(
     with cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
         for r in rows:
             copy.write_row(
-                [
-                    json.dumps(r[c], ensure_ascii=False) if c in json_cols and r[c] is not None else r[c]
-                    for c in cols
-                ]
+                [json.dumps(r[c], ensure_ascii=False) if c in json_cols and r[c] is not None else r[c] for c in cols]
             )
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c != key)
     # names come from our own table definitions, never from input
@@ -304,9 +292,7 @@ def in_scope(actor: Actor, table: sa.Table) -> Any:
     scope = actor.scope
     if scope.unrestricted:
         return sa.true()
-    return sa.or_(
-        scope.where(table.c.grid_code), sa.and_(table.c.grid_code.is_(None), scope.where(table.c.area_code))
-    )
+    return sa.or_(scope.where(table.c.grid_code), sa.and_(table.c.grid_code.is_(None), scope.where(table.c.area_code)))
 
 
 def _covers(actor: Actor, row: Mapping[str, Any]) -> bool:
@@ -349,9 +335,7 @@ def _revive(spec: RecordSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def get_record(
-    uow: UnitOfWork, actor: Actor, kind: Kind, key: str, as_of: datetime | None = None
-) -> RecordView:
+def get_record(uow: UnitOfWork, actor: Actor, kind: Kind, key: str, as_of: datetime | None = None) -> RecordView:
     """The current record, or the version that was current at `as_of`; 404 outside scope."""
     spec = model.SPECS[kind]
     table = TABLES[kind]
@@ -495,11 +479,7 @@ def layer_geojson(uow: UnitOfWork, actor: Actor, layer: str, area: str | None = 
         q = q.where(within(places, area))
     features = []
     for r in uow.execute(q):
-        geometry = (
-            {"type": "Point", "coordinates": [r.lng, r.lat]}
-            if r.lat is not None and r.lng is not None
-            else None
-        )
+        geometry = {"type": "Point", "coordinates": [r.lng, r.lat]} if r.lat is not None and r.lng is not None else None
         features.append(
             {
                 "type": "Feature",

@@ -120,9 +120,7 @@ relations = sa.Table(
     sa.Column("until", sa.Date, nullable=True),
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint(
-        "kind", "subject_key", "object_key", name="uq_registry_relations_kind_subject_object"
-    ),
+    sa.UniqueConstraint("kind", "subject_key", "object_key", name="uq_registry_relations_kind_subject_object"),
     sa.Index("ix_registry_relations_subject", "subject_kind", "subject_key"),
 )
 

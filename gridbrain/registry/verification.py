@@ -106,9 +106,7 @@ def list_tasks(
     return out
 
 
-def answer(
-    uow: UnitOfWork, actor: Actor, task_id: str, changes: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def answer(uow: UnitOfWork, actor: Actor, task_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Confirm the held record (no changes) or change only the given fields."""
     row = uow.execute(
         sa.select(verification_tasks).where(
@@ -134,16 +132,15 @@ def answer(
         raw = {k: v for k, v in held.values.items() if k in spec.names and v is not None}
         raw.update(changes)
         checked = model.check_record(spec, raw)
-        if checked.problems:
-            p = checked.problems[0]
-            raise Invalid(p.field, p.rule)
+        # judge only what the worker sent: what is held already passed (or was accepted) once
+        problems = [p for p in checked.problems if p.field in changes]
+        if problems:
+            raise Invalid(problems[0].field, problems[0].rule)
         values = {k: checked.values.get(k) for k in (spec.key, *changes)}
         if spec.address_field in changes:
             from gridbrain.registry.service import CachedMatcher, default_matcher, place_on_map
 
-            place_on_map(
-                spec, values, CachedMatcher(default_matcher(uow.engine)), held.values.get("area_code")
-            )
+            place_on_map(spec, values, CachedMatcher(default_matcher(uow.engine)), held.values.get("area_code"))
         before = {f: held.values.get(f) for f in data_fields(spec)}
         upsert_batch(uow, spec, [values], source="grid_worker", actor=actor)
         after = get_record(uow, actor, kind, task["record_key"]).values

@@ -28,15 +28,11 @@ def steward(uow):
 def test_a_second_import_with_a_changed_phone_overwrites_and_keeps_the_old_version(district, uow, tmp_path):
     pid = person_id(10)
     clock.set_now(datetime(2026, 1, 5, 9, 0))
-    first = write_csv(
-        tmp_path / "a.csv", [[pid, "张三", "男", "1950-03-01", "13800000001", "", "", "独居老人"]]
-    )
+    first = write_csv(tmp_path / "a.csv", [[pid, "张三", "男", "1950-03-01", "13800000001", "", "", "独居老人"]])
     r1 = importer.import_file(uow, steward(uow), "person", first, matcher=None)
     assert (r1.read, r1.accepted, r1.new) == (1, 1, 1)
     clock.set_now(datetime(2026, 3, 1, 9, 0))
-    second = write_csv(
-        tmp_path / "b.csv", [[pid, "张三", "男", "1950-03-01", "13900000002", "", "", "独居老人"]]
-    )
+    second = write_csv(tmp_path / "b.csv", [[pid, "张三", "男", "1950-03-01", "13900000002", "", "", "独居老人"]])
     r2 = importer.import_file(uow, steward(uow), "person", second, matcher=None)
     assert (r2.read, r2.accepted, r2.changed, r2.new) == (1, 1, 1, 0)
 
@@ -146,12 +142,8 @@ def test_a_matched_address_gets_its_code_and_grid_from_the_matcher(district, uow
     assert (got[person_id(30)].residence_address_code, got[person_id(30)].grid_code) == ("ADDR0001", grid)
     assert got[person_id(31)].address_match == "matched"  # after the half-width fix
     assert got[person_id(32)].address_match == "unmatched"
-    assert (
-        got[person_id(32)].residence_address == "无名路1号"
-    )
-    assert (
-        got[person_id(32)].residence_address_code is None
-    )
+    assert got[person_id(32)].residence_address == "无名路1号"
+    assert got[person_id(32)].residence_address_code is None
     assert got[person_id(32)].area_code == district.code  # the steward's area: still in scope
     assert fake.asked.count("星河路88号3幢2单元501室") == 1  # repeated addresses asked once
 
@@ -186,9 +178,7 @@ def test_enterprises_import_from_xlsx(district, uow, tmp_path):
     ws.append([credit_code(1), "杭州甲科技有限公司", "张三", "软件和信息技术服务业", "存续", "2015-06-01"])
     ws.append([credit_code(2)[:-1] + "Z", "乙公司", "李四", "零售业", "存续", "2016-01-01"])
     wb.save(tmp_path / "e.xlsx")
-    r = importer.import_file(
-        uow, steward(uow), "enterprise", tmp_path / "e.xlsx", matcher=None, notifier=Digests()
-    )
+    r = importer.import_file(uow, steward(uow), "enterprise", tmp_path / "e.xlsx", matcher=None, notifier=Digests())
     assert (r.read, r.accepted, r.quarantined) == (2, 1, 1)
     view = service.get_record(uow, steward(uow), Kind.ENTERPRISE, credit_code(1))
     assert view.values["industry"] == "软件和信息技术服务业"

@@ -66,9 +66,7 @@ def test_a_sex_that_contradicts_the_id_number_is_not_silently_overwritten():
 
 
 def test_an_enterprise_credit_code_is_checked():
-    ok = model.check_record(
-        model.ENTERPRISE, {"uscc": credit_code(1).lower(), "name": "杭州某某科技有限公司"}
-    )
+    ok = model.check_record(model.ENTERPRISE, {"uscc": credit_code(1).lower(), "name": "杭州某某科技有限公司"})
     assert ok.outcome is Outcome.FIXED
     assert ok.values["uscc"] == credit_code(1)
     bad = model.check_record(model.ENTERPRISE, {"uscc": "91330110XXXXXXXXXX", "name": "某公司"})

@@ -1,0 +1,278 @@
+"""HTTP API of the governance library: records as of a date, import, quarantine, verification,
+reports and map layers. Thin: parse, call a service, shape the answer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from gridbrain.core.auth import Actor, Role
+from gridbrain.core.errors import Invalid
+from gridbrain.core.web import CurrentUser, UowDep, require_role
+from gridbrain.registry import importer, model, quarantine, reports, service, verification
+from gridbrain.registry.model import Kind
+from gridbrain.registry.schemas import (
+    AnswerBody,
+    CoverageRow,
+    EnterprisePublic,
+    FixBody,
+    GenerateBody,
+    HousePublic,
+    ImportPublic,
+    NoteBody,
+    PersonPublic,
+    QuarantinePage,
+    QuarantinePublic,
+    RejectBody,
+    TaskPublic,
+    TemplatePublic,
+    VersionPublic,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+
+Steward = require_role(Role.DATA_STEWARD)
+GridWork = require_role(Role.GRID_WORKER, Role.DATA_STEWARD, Role.COMMUNITY_STAFF)
+AsOf = Annotated[str | None, Query(description="show the record as it was on this date (YYYY-MM-DD) or time")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- records -----------------------------------------------------------------------------------
+
+
+@router.get("/people", response_model=list[PersonPublic])
+def list_people(
+    user: CurrentUser,
+    uow: UowDep,
+    area: Annotated[str | None, Query(description="only inside this area code")] = None,
+    tag: Annotated[str | None, Query(description="only people with this tag, e.g. 独居老人")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[PersonPublic]:
+    """People in the user's area (ID numbers and phones masked unless the role needs them)."""
+    rows = service.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
+    fields = service.data_fields(model.PERSON)
+    return [
+        PersonPublic.of(
+            user,
+            service.RecordView(
+                Kind.PERSON, r["id_number"], {f: r[f] for f in fields}, r["source"], r["updated_at"],
+                r.get("updated_by"), r["verified_at"],
+            ),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+@router.get("/people/{id_number}", response_model=PersonPublic)
+def get_person(id_number: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> PersonPublic:
+    """A person by ID number, now or as of a date (404 outside the user's area)."""
+    view = service.get_record(uow, user, Kind.PERSON, id_number.strip().upper(), service.parse_as_of(as_of))
+    return PersonPublic.of(user, view)
+
+
+@router.get("/people/{id_number}/versions", response_model=list[VersionPublic])
+def person_versions(id_number: str, user: Annotated[Actor, Steward], uow: UowDep) -> list[VersionPublic]:
+    """The superseded versions of a person, newest first (data stewards)."""
+    return [VersionPublic(**v) for v in service.versions(uow, user, Kind.PERSON, id_number.strip().upper())]
+
+
+@router.get("/enterprises/{uscc}", response_model=EnterprisePublic)
+def get_enterprise(uscc: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> EnterprisePublic:
+    """An enterprise by unified social credit code, now or as of a date."""
+    view = service.get_record(uow, user, Kind.ENTERPRISE, uscc.strip().upper(), service.parse_as_of(as_of))
+    return EnterprisePublic.of(user, view)
+
+
+@router.get("/houses/{address_code}", response_model=HousePublic)
+def get_house(address_code: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> HousePublic:
+    """A house by standard address code, now or as of a date."""
+    return HousePublic.of(user, service.get_record(uow, user, Kind.HOUSE, address_code, service.parse_as_of(as_of)))
+
+
+# --- import and quarantine ------------------------------------------------------------------------
+
+
+@router.post("/imports/{kind}", response_model=ImportPublic)
+def import_records(
+    kind: str,
+    user: Annotated[Actor, Steward],
+    uow: UowDep,
+    file: Annotated[UploadFile, File(description="CSV, XLSX or JSON Lines (.csv, .xlsx, .jsonl)")],
+    source: Annotated[str, Form(description="import | public_security | civil_affairs | ...")] = "import",
+) -> ImportPublic:
+    """Import a file of person, enterprise, house or place records; answers with the counts."""
+    fmt = importer.detect_format(file.filename or "")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload.{fmt}"
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, length=1 << 20)
+        result = importer.import_file(uow, user, kind, path, source=source, fmt=fmt, filename=file.filename)
+    return ImportPublic.of(result)
+
+
+@router.get("/quarantine", response_model=QuarantinePage)
+def list_quarantine(
+    user: Annotated[Actor, Steward],
+    uow: UowDep,
+    status: Annotated[str | None, Query(description="open | fixed | accepted | rejected")] = "open",
+    kind: Annotated[str | None, Query()] = None,
+    run_id: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> QuarantinePage:
+    """The data steward's queue of records that need a person (待人工处理)."""
+    total, items = quarantine.list_items(uow, user, status=status, kind=kind, run_id=run_id, limit=limit, offset=offset)
+    return QuarantinePage(total=total, items=[QuarantinePublic.of(user, i) for i in items])
+
+
+@router.get("/quarantine/{item_id}", response_model=QuarantinePublic)
+def get_quarantine_item(item_id: str, user: Annotated[Actor, Steward], uow: UowDep) -> QuarantinePublic:
+    """One quarantined record with every reason."""
+    return QuarantinePublic.of(user, quarantine.get_item(uow, user, item_id))
+
+
+@router.post("/quarantine/{item_id}/fix", response_model=QuarantinePublic)
+def fix_quarantine_item(item_id: str, body: FixBody, user: Annotated[Actor, Steward], uow: UowDep) -> QuarantinePublic:
+    """Correct the record; it is written if it now passes every rule."""
+    return QuarantinePublic.of(user, quarantine.fix(uow, user, item_id, body.values, body.note))
+
+
+@router.post("/quarantine/{item_id}/accept", response_model=QuarantinePublic)
+def accept_quarantine_item(
+    item_id: str, body: NoteBody, user: Annotated[Actor, Steward], uow: UowDep
+) -> QuarantinePublic:
+    """Take the record without the fields that break a rule (not when its key is broken)."""
+    return QuarantinePublic.of(user, quarantine.accept(uow, user, item_id, body.note))
+
+
+@router.post("/quarantine/{item_id}/reject", response_model=QuarantinePublic)
+def reject_quarantine_item(
+    item_id: str, body: RejectBody, user: Annotated[Actor, Steward], uow: UowDep
+) -> QuarantinePublic:
+    """Drop the record, with the reason."""
+    return QuarantinePublic.of(user, quarantine.reject(uow, user, item_id, body.reason))
+
+
+# --- verification (以核代采) ----------------------------------------------------------------------
+
+
+@router.get("/verification/tasks", response_model=list[TaskPublic])
+def list_tasks(
+    user: CurrentUser,
+    uow: UowDep,
+    grid: Annotated[str | None, Query(description="one grid of the user's area")] = None,
+    status: Annotated[str, Query(pattern="^(open|confirmed|changed)$")] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TaskPublic]:
+    """Verification tasks in the user's grids, each with what is held."""
+    return [TaskPublic(**t) for t in verification.list_tasks(uow, user, grid=grid, status=status, limit=limit)]
+
+
+@router.post("/verification/tasks/generate")
+def generate_tasks(body: GenerateBody, user: Annotated[Actor, GridWork], uow: UowDep) -> dict[str, int]:
+    """Create tasks for the records due by policy in an area."""
+    n = verification.generate_due(uow, user, area=body.area, kind=body.kind, every_days=body.every_days)
+    return {"created": n}
+
+
+@router.post("/verification/tasks/{task_id}/answer", response_model=TaskPublic)
+def answer_task(task_id: str, body: AnswerBody, user: Annotated[Actor, GridWork], uow: UowDep) -> TaskPublic:
+    """Confirm what is held (no changes) or send only the fields that changed."""
+    return TaskPublic(**verification.answer(uow, user, task_id, body.changes))
+
+
+@router.get("/verification/coverage", response_model=list[CoverageRow])
+def verification_coverage(
+    user: CurrentUser,
+    uow: UowDep,
+    area: Annotated[str | None, Query()] = None,
+    kind: Annotated[str, Query()] = "person",
+    every_days: Annotated[int, Query(ge=1, le=3650)] = 180,
+) -> list[CoverageRow]:
+    """Per grid: share of records verified within policy."""
+    return [CoverageRow(**r) for r in verification.coverage(uow, user, area=area, kind=kind, every_days=every_days)]
+
+
+# --- reports (智减负) ------------------------------------------------------------------------------
+
+
+@router.get("/reports/templates", response_model=list[TemplatePublic])
+def list_templates(user: CurrentUser, uow: UowDep) -> list[TemplatePublic]:
+    """Registered department templates."""
+    return [TemplatePublic(**t) for t in reports.list_templates(uow)]
+
+
+@router.post("/reports/templates", response_model=TemplatePublic, status_code=201)
+def register_template(
+    user: Annotated[Actor, Steward],
+    uow: UowDep,
+    file: Annotated[UploadFile, File(description="the department's XLSX template")],
+    code: Annotated[str, Form()],
+    name: Annotated[str, Form()],
+    mapping: Annotated[str, Form(description="JSON: {cells: {...}, tables: [...]}")],
+    department: Annotated[str | None, Form()] = None,
+    replace: Annotated[bool, Form()] = False,
+) -> TemplatePublic:
+    """Register a template with the mapping from its cells to queries."""
+    try:
+        parsed = json.loads(mapping)
+    except json.JSONDecodeError as e:
+        raise Invalid("mapping", "malformed JSON") from e
+    t = reports.register_template(
+        uow, user, code, name, file.file.read(), parsed, department=department, replace=replace
+    )
+    return TemplatePublic(**t)
+
+
+@router.get("/reports/templates/{code}/filled")
+def fill_template(code: str, user: CurrentUser, uow: UowDep, area: Annotated[str, Query()]) -> Response:
+    """The template filled for an area, as XLSX."""
+    body = reports.fill(uow, user, code, area)
+    headers = {"Content-Disposition": f'attachment; filename="{code}-{area}.xlsx"'}
+    return Response(body, media_type=XLSX, headers=headers)
+
+
+@router.get("/reports/queries/{query}")
+def export_query(
+    query: str,
+    user: CurrentUser,
+    uow: UowDep,
+    area: Annotated[str, Query()],
+    format: Annotated[str, Query(pattern="^(csv|json)$")] = "json",
+    tag: Annotated[str | None, Query()] = None,
+    occupancy: Annotated[str | None, Query()] = None,
+    use: Annotated[str | None, Query()] = None,
+    industry: Annotated[str | None, Query()] = None,
+    status: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The data behind a report, as CSV or JSON for a department's system."""
+    params = {
+        k: v
+        for k, v in {"tag": tag, "occupancy": occupancy, "use": use, "industry": industry, "status": status}.items()
+        if v
+    }
+    body, media = reports.export(reports.run_query(uow, user, query, area, params), format)
+    return Response(body, media_type=media)
+
+
+# --- map layers ----------------------------------------------------------------------------------
+
+
+@router.get("/layers")
+def list_layers(user: CurrentUser) -> list[dict[str, str]]:
+    """The 26 layers of places and things."""
+    return [{"code": c, "name": n} for c, n in service.layers().items()]
+
+
+@router.get("/layers/{layer}.geojson")
+def layer_geojson(layer: str, user: CurrentUser, uow: UowDep, area: Annotated[str | None, Query()] = None) -> Response:
+    """One layer's places as GeoJSON, inside the user's area."""
+    body = json.dumps(service.layer_geojson(uow, user, layer, area), ensure_ascii=False)
+    return Response(body, media_type="application/geo+json")

@@ -1,0 +1,205 @@
+"""Request and response shapes of the governance library API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from gridbrain.core.auth import Actor
+from gridbrain.registry.importer import ImportResult
+from gridbrain.registry.service import RecordView, masked
+
+
+class RecordMeta(BaseModel):
+    source: str
+    updated_at: datetime
+    updated_by: str | None
+    verified_at: datetime | None
+    as_of: datetime | None = Field(None, description="the moment asked for, when the record is shown as it was")
+
+
+class PersonPublic(RecordMeta):
+    id_number: str
+    name: str
+    sex: str
+    birth_date: date
+    phone: str | None = None
+    registered_address: str | None = None
+    residence_address: str | None = None
+    residence_address_code: str | None = None
+    address_match: str | None = None
+    grid_code: str | None = None
+    tags: list[str] | None = None
+
+    @classmethod
+    def of(cls, actor: Actor, view: RecordView) -> PersonPublic:
+        values = masked(actor, view.values)
+        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+
+
+class EnterprisePublic(RecordMeta):
+    uscc: str
+    name: str
+    legal_representative: str | None = None
+    registered_address: str | None = None
+    operating_address: str | None = None
+    operating_address_code: str | None = None
+    address_match: str | None = None
+    grid_code: str | None = None
+    industry: str | None = None
+    status: str | None = None
+    tax_location: str | None = None
+    established_on: date | None = None
+
+    @classmethod
+    def of(cls, actor: Actor, view: RecordView) -> EnterprisePublic:
+        values = view.values
+        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+
+
+class HousePublic(RecordMeta):
+    address_code: str
+    address: str | None = None
+    use: str | None = None
+    occupancy: str | None = None
+    owner_id_number: str | None = None
+    residents: int | None = None
+    grid_code: str | None = None
+
+    @classmethod
+    def of(cls, actor: Actor, view: RecordView) -> HousePublic:
+        values = masked(actor, view.values)
+        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+
+
+def _meta(view: RecordView) -> dict[str, Any]:
+    return {
+        "source": view.source,
+        "updated_at": view.updated_at,
+        "updated_by": view.updated_by,
+        "verified_at": view.verified_at,
+        "as_of": view.as_of,
+    }
+
+
+class VersionPublic(BaseModel):
+    valid_from: datetime
+    valid_to: datetime
+    source: str
+    written_by: str | None
+    replaced_by_source: str
+    replaced_by: str | None
+    changed_fields: list[str]
+    data: dict[str, Any]
+
+
+class ImportPublic(BaseModel):
+    run_id: str
+    kind: str
+    read: int
+    accepted: int
+    fixed: int
+    quarantined: int
+    new: int
+    changed: int
+    address_matcher: bool = Field(description="false: no address library installed, addresses kept as text")
+    fix_counts: dict[str, int]
+    reason_counts: dict[str, int]
+
+    @classmethod
+    def of(cls, r: ImportResult) -> ImportPublic:
+        return cls(
+            run_id=r.run_id, kind=r.kind, read=r.read, accepted=r.accepted, fixed=r.fixed,
+            quarantined=r.quarantined, new=r.new, changed=r.changed, address_matcher=r.matcher,
+            fix_counts=dict(r.fix_counts), reason_counts=dict(r.reason_counts),
+        )  # fmt: skip
+
+
+class Reason(BaseModel):
+    field: str
+    rule: str
+
+
+class QuarantinePublic(BaseModel):
+    id: str
+    run_id: str | None
+    kind: str
+    row_number: int | None
+    record_key: str | None
+    raw: dict[str, Any]
+    reasons: list[Reason]
+    source: str
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+    @classmethod
+    def of(cls, actor: Actor, item: dict[str, Any]) -> QuarantinePublic:
+        raw = masked(actor, item["raw"])
+        key = item["record_key"]
+        if key and item["kind"] == "person":
+            key = masked(actor, {"id_number": key})["id_number"]
+        return cls(**{**item, "raw": raw, "record_key": key})
+
+
+class QuarantinePage(BaseModel):
+    total: int
+    items: list[QuarantinePublic]
+
+
+class FixBody(BaseModel):
+    values: dict[str, Any] = Field(description="corrected fields, by field name (id_number, name, phone ...)")
+    note: str | None = Field(None, max_length=200)
+
+
+class NoteBody(BaseModel):
+    note: str | None = Field(None, max_length=200)
+
+
+class RejectBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class TaskPublic(BaseModel):
+    id: str
+    kind: str
+    record_key: str
+    grid_code: str
+    reason: str
+    detail: str | None
+    status: str
+    due_on: date
+    created_at: datetime
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    changed_fields: list[str] | None = None
+    held: dict[str, Any] | None = None
+
+
+class GenerateBody(BaseModel):
+    area: str | None = None
+    kind: str = "person"
+    every_days: int = Field(180, ge=1, le=3650)
+
+
+class AnswerBody(BaseModel):
+    changes: dict[str, Any] = Field(default_factory=dict, description="only the fields that changed; empty = confirm")
+
+
+class CoverageRow(BaseModel):
+    grid_code: str
+    kind: str
+    total: int
+    verified: int
+    coverage: float
+
+
+class TemplatePublic(BaseModel):
+    code: str
+    name: str
+    department: str | None
+    mapping: dict[str, Any] | None = None
