@@ -347,6 +347,6 @@ def fill_missing_h3(uow: UnitOfWork, actor: Actor, batch: int = 20_000) -> int:
         )
         total += len(rows)
     if total:
-        audit.record(uow, "addresses:h3:filled", actor=actor, detail={"rows": total})
+        audit.record(uow, "addresses:cells:filled", actor=actor, detail={"rows": total})
     uow.commit()
     return total

@@ -174,3 +174,53 @@ def build_library(engine: Engine, d: District) -> Library:
         report = service.import_text(uow, Actor.system("test"), to_csv(lib.rows))
     assert report.error_count == 0, report.errors
     return lib
+
+
+def fake_district() -> tuple[District, dict[str, str]]:
+    """The codes, boxes and area names `tests.factories.build_district` makes, without a database
+    (for tests of the matcher alone)."""
+    from gridbrain.core.codes import child_code
+    from tests.factories import CITY, DISTRICT, EAST, NORTH, PROVINCE, SOUTH, WEST
+
+    d = District()
+    names = {PROVINCE: "浙江省", CITY: "杭州市", DISTRICT: "余杭区"}
+    mid_x, mid_y = (WEST + EAST) / 2, (SOUTH + NORTH) / 2
+    for si, (w, e) in enumerate([(WEST, mid_x), (mid_x, EAST)], start=1):
+        street = child_code(DISTRICT, si)
+        d.streets.append(street)
+        names[street] = ["仓前街道", "五常街道"][si - 1]
+        for ci, (s, n) in enumerate([(SOUTH, mid_y), (mid_y, NORTH)], start=1):
+            community = child_code(street, ci)
+            d.communities.append(community)
+            names[community] = f"{names[street][:2]}{'南北'[ci - 1]}社区"
+            gx = (w + e) / 2
+            for gi, (gw, ge) in enumerate([(w, gx), (gx, e)], start=1):
+                grid = child_code(community, gi)
+                d.grids.append(grid)
+                d.boxes[grid] = (gw, s, ge, n)
+                names[grid] = f"第{gi}网格"
+    return d, names
+
+
+def memory_matcher():  # type: ignore[no-untyped-def]
+    """The matcher of the test library, built straight from its rows: (matcher, library, district)."""
+    from gridbrain.addresses.index import IndexBuilder
+    from gridbrain.addresses.model import compose_text
+    from gridbrain.core.codes import area_level
+
+    d, names = fake_district()
+    lib = library_rows(d)
+    b = IndexBuilder()
+    for code, name in names.items():
+        b.add_area(code, name, int(area_level(code)))
+    order = ("road", "door", "compound", "building", "unit", "room")
+    for r in sorted(lib.rows, key=lambda r: order.index(r["level"])):
+        g = r["grid_code"]
+        text = compose_text([names[g[:n].ljust(12, "0")] for n in (2, 4, 6, 9, 12)], r)
+        b.add_row(r["code"], r["parent_code"] or None, r["level"], text, *(r.get(p) or None for p in
+                  ("road", "number", "compound", "building", "unit", "room")), g, float(r["lat"]), float(r["lng"]))
+    for r in lib.rows:
+        for alias in filter(None, r["aliases"].split("|")):
+            kind, text = alias.split(":", 1)
+            b.add_alias(r["code"], text, kind)
+    return b.finish(), lib, d

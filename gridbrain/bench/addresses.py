@@ -1,0 +1,120 @@
+"""`gridbrain bench addresses`: index build time and memory, matches per second, and accuracy
+per variant kind on the labelled set generated from the library (side by side with cpca for
+province / city / district), against the database in GRIDBRAIN_DATABASE_URL."""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections import Counter, defaultdict
+from typing import Annotated
+
+import typer
+
+from gridbrain.bench.measure import peak_rss_mib
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def register(bench: typer.Typer) -> None:
+    bench.command("addresses")(addresses)
+
+
+def addresses(
+    per_kind: Annotated[int, typer.Option(help="labelled variants of each kind")] = 250,
+    seed: Annotated[int, typer.Option(help="seed of the labelled set")] = 20261124,
+    matches: Annotated[int, typer.Option(help="matches to time for throughput")] = 50_000,
+    cpca: Annotated[bool, typer.Option(help="compare province/city/district with cpca")] = True,
+) -> None:
+    """Measure the address matcher on the library in GRIDBRAIN_DATABASE_URL."""
+    from gridbrain.addresses import service
+    from gridbrain.addresses.matcher import build_matcher
+    from gridbrain.addresses.model import MATCH_THRESHOLD
+    from gridbrain.addresses.variants import KINDS, generate, load_rows
+    from gridbrain.config import get_settings
+    from gridbrain.core.auth import Actor
+    from gridbrain.core.db import UnitOfWork, make_engine
+
+    engine = make_engine(get_settings().database_url)
+    with UnitOfWork(engine) as uow:
+        t = time.perf_counter()
+        filled = service.fill_missing_h3(uow, Actor.system("bench"))
+        if filled:
+            typer.echo(f"filled H3 cells of {filled} addresses in {time.perf_counter() - t:.1f} s")
+    gc.collect()
+    before = _rss_mib()
+    t = time.perf_counter()
+    with engine.connect() as conn:
+        m = build_matcher(conn)
+    build_s = time.perf_counter() - t
+    gc.collect()
+    index_mib = _rss_mib() - before
+    typer.echo(f"library: {len(m):,} addresses on {engine.dialect.name}")
+    typer.echo(f"index build: {build_s:.1f} s, index memory {index_mib:,.0f} MiB (RSS growth), "
+               f"process peak RSS {peak_rss_mib():,.0f} MiB")
+
+    with engine.connect() as conn:
+        rows, aliases = load_rows(conn, per_kind * 4, seed)
+    variants = generate(m, rows, aliases, per_kind=per_kind, seed=seed)
+    texts = [v.text for v in variants]
+    typer.echo(f"labelled set: {len(variants):,} variants (seed {seed}, {per_kind} per kind)")
+
+    reps = max(1, -(-matches // len(texts)))
+    work = (texts * reps)[:matches]
+    t = time.perf_counter()
+    for text in work:
+        m.match(text)
+    elapsed = time.perf_counter() - t
+    typer.echo(f"throughput: {len(work) / elapsed:,.0f} matches/s ({len(work):,} matches, one process, "
+               f"{elapsed / len(work) * 1e6:.0f} µs each)")
+
+    results = m.match_many(texts)
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    for v, r in zip(variants, results, strict=True):
+        c = by_kind[v.kind]
+        c["n"] += 1
+        if r.resolved and r.code == v.code:
+            c["exact"] += 1
+        elif r.resolved and r.score >= MATCH_THRESHOLD:
+            c["wrong"] += 1
+        else:
+            c["unresolved"] += 1
+    truth = {r["code"]: r["grid_code"] for r in rows}
+    ours_right: Counter[str] = Counter()
+    theirs_right: Counter[str] = Counter()
+    if cpca:
+        import cpca as cpca_mod
+
+        frame = cpca_mod.transform(texts)
+        for n, (v, r) in enumerate(zip(variants, results, strict=True)):
+            grid = truth.get(v.code)
+            if grid is None:
+                continue
+            expected = m.admin_names(grid)
+            got = m.admin_names(r.grid_code) if r.grid_code else (None, None, None)
+            ours_right[v.kind] += got == expected
+            row = frame.iloc[n]
+            theirs = (row["省"], row["市"], row["区"])
+            theirs_right[v.kind] += tuple(x if isinstance(x, str) else None for x in theirs) == expected
+            ours_right["n"] += 1
+    typer.echo("")
+    typer.echo("| kind | variants | exact | unresolved | wrong (confident) | district right: ours | cpca |")
+    typer.echo("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    total: Counter[str] = Counter()
+    for kind in KINDS:
+        c = by_kind.get(kind)
+        if not c:
+            continue
+        total.update(c)
+        n = c["n"]
+        cp = f"{ours_right[kind] / n:.1%} | {theirs_right[kind] / n:.1%}" if cpca else "- | -"
+        typer.echo(f"| {kind} | {n} | {c['exact'] / n:.1%} | {c['unresolved'] / n:.1%} | {c['wrong'] / n:.2%} | {cp} |")
+    n = total["n"]
+    cp = (f"{sum(ours_right[k] for k in KINDS) / n:.1%} | {sum(theirs_right[k] for k in KINDS) / n:.1%}"
+          if cpca else "- | -")
+    typer.echo(f"| **all** | {n} | {total['exact'] / n:.1%} | {total['unresolved'] / n:.1%} | "
+               f"{total['wrong'] / n:.2%} | {cp} |")

@@ -1,0 +1,38 @@
+"""The matcher built from the database, on SQLite and PostgreSQL; H3 filling."""
+
+import sqlalchemy as sa
+
+from gridbrain.addresses import matcher as matchers
+from gridbrain.addresses import service
+from gridbrain.addresses.matcher import matcher_for
+from gridbrain.addresses.tables import addresses
+from gridbrain.core.auth import Actor
+from gridbrain.core.db import UnitOfWork
+
+
+def test_the_matcher_built_from_the_database_finds_rooms_doors_and_aliases(engine, library):
+    m = matcher_for(engine)
+    assert len(m) == len(library.rows)
+    assert m.match("星河苑３栋二单元五零一").code == library.codes["星河苑3-2-501"]
+    assert m.match("湖墅南路88号楼下有人乱扔垃圾").code == library.codes["湖墅南路88号"]
+    assert m.match("仓前市民中心").code == library.codes["良睦路18号"]
+    assert m.match("星河苑3幢2单元501").text == "浙江省杭州市余杭区仓前街道仓前南社区星河路88号星河苑3幢2单元501室"
+
+
+def test_the_matcher_is_kept_per_engine_until_invalidated(engine, library):
+    first = matcher_for(engine)
+    assert matcher_for(engine) is first
+    matchers.invalidate(engine)
+    assert matcher_for(engine) is not first
+
+
+def test_missing_h3_cells_are_filled_from_the_coordinates(engine, library):
+    with UnitOfWork(engine) as uow:
+        uow.execute(addresses.update().values(h3_9=None, h3_11=None))
+        uow.commit()
+        assert service.fill_missing_h3(uow, Actor.system("test")) == len(library.rows)
+        row = uow.execute(sa.select(addresses).where(addresses.c.code == library.codes["星河苑"])).one()
+    import h3
+
+    assert row.h3_11 == h3.latlng_to_cell(row.lat, row.lng, 11)
+    assert row.h3_9 == h3.cell_to_parent(row.h3_11, 9)
