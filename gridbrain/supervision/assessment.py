@@ -31,6 +31,7 @@ from gridbrain.core.errors import Invalid
 from gridbrain.events.tables import events
 from gridbrain.supervision import model
 from gridbrain.supervision.calendar import rules
+from gridbrain.supervision.service import visible
 from gridbrain.supervision.tables import cards, deadlines, summons
 
 GROUPS = ("department", "street", "community")
@@ -78,7 +79,7 @@ def tallies(
             _sum(sa.and_(disp, decided)).label("disposal_due"),
             _sum(sa.and_(disp, on_time)).label("closed_on_time"),
         )
-        .where(d.started_at >= since, d.started_at < until, actor.scope.where(d.area_code))
+        .where(d.started_at >= since, d.started_at < until, visible(actor, deadlines))
         .group_by(k)
     )
     for r in uow.execute(q):
@@ -104,7 +105,7 @@ def tallies(
             d.started_at < until,
             d.cause == "reopened",
             resp,
-            actor.scope.where(d.area_code),
+            visible(actor, deadlines),
         )
         .group_by(k)
     )
@@ -113,7 +114,7 @@ def tallies(
     k = _key(cards, by).label("k")
     q = (
         sa.select(k, _sum(cards.c.colour == "yellow").label("y"), _sum(cards.c.colour == "red").label("r"))
-        .where(cards.c.issued_at >= since, cards.c.issued_at < until, actor.scope.where(cards.c.area_code))
+        .where(cards.c.issued_at >= since, cards.c.issued_at < until, visible(actor, cards))
         .group_by(k)
     )
     for r in uow.execute(q):
@@ -140,7 +141,7 @@ def tallies(
                 )
             ).label("no_result"),
         )
-        .where(s.summoned_at >= since, s.summoned_at < until, actor.scope.where(s.area_code))
+        .where(s.summoned_at >= since, s.summoned_at < until, visible(actor, summons))
         .group_by(k)
     )
     for r in uow.execute(q):
@@ -161,7 +162,7 @@ def tallies(
             sa.func.sum(e.satisfaction).label("sat"),
             sa.func.count(e.satisfaction).label("sat_n"),
         )
-        .where(e.closed_at >= since, e.closed_at < until, actor.scope.where(e.area_code))
+        .where(e.closed_at >= since, e.closed_at < until, visible(actor, events))
         .group_by(k)
     )
     for r in uow.execute(q):

@@ -268,14 +268,20 @@ def get_whistle(uow: UnitOfWork, actor: Actor, whistle_id: str) -> dict[str, Any
     if w is None:
         raise NotFound(f"whistle {whistle_id} not found", field="whistle_id")
     rows = uow.execute(sa.select(summons).where(summons.c.whistle_id == whistle_id).order_by(summons.c.id)).all()
-    if not actor.scope.covers(w.area_code) and not any(r.department_code == actor.department_code for r in rows):
+    sc = actor.scope
+    seen = sc.covers(w.area_code) or sc.covers(w.blown_from) or any(sc.covers(r.grid_code) for r in rows)
+    if not seen and not any(r.department_code == actor.department_code for r in rows):
         raise NotFound(f"whistle {whistle_id} not found", field="whistle_id")
     now = clock.now()
     return {**_row(w), "summons": [summons_view(r, now) for r in rows]}
 
 
 def list_whistles(uow: UnitOfWork, actor: Actor, *, event_id: str | None = None) -> list[dict[str, Any]]:
-    q = sa.select(whistles.c.id).where(actor.scope.where(whistles.c.area_code)).order_by(whistles.c.blown_at.desc())
+    q = (
+        sa.select(whistles.c.id)
+        .where(sa.or_(actor.scope.where(whistles.c.area_code), actor.scope.where(whistles.c.blown_from)))
+        .order_by(whistles.c.blown_at.desc())
+    )
     if event_id:
         q = q.where(whistles.c.event_id == event_id)
     return [get_whistle(uow, actor, r.id) for r in uow.execute(q.limit(200))]
