@@ -7,13 +7,10 @@ Capabilities are listed in dependency order (ARCHITECTURE.md).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -23,32 +20,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from gridbrain.config import Settings, get_settings
 from gridbrain.core.db import make_engine
 from gridbrain.core.web import install_error_handlers
+from gridbrain.plugins import CAPABILITIES, optional
 
 log = logging.getLogger(__name__)
 
-CAPABILITIES = (
-    "core",
-    "areas",
-    "addresses",
-    "registry",
-    "catalog",
-    "events",
-    "supervision",
-    "perception",
-    "emergency",
-    "analysis",
-    "council",
-    "algorithms",
-    "graph",
-    "web",
-)
-
-
-def _optional(module: str) -> Any | None:
-    """Import `module` if the file exists; a broken module still fails loudly."""
-    if importlib.util.find_spec(module.rsplit(".", 1)[0]) is None or importlib.util.find_spec(module) is None:
-        return None
-    return importlib.import_module(module)
 
 
 def create_app(
@@ -92,15 +67,15 @@ def create_app(
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "database": engine.dialect.name}
 
-    for cap in CAPABILITIES:
+    for cap in (*CAPABILITIES, "web"):
         for part in ("api", "pages"):
-            mod = _optional(f"gridbrain.{cap}.{part}")
+            mod = optional(f"gridbrain.{cap}.{part}")
             if mod is not None and hasattr(mod, "router"):
                 app.include_router(mod.router)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for cap in CAPABILITIES:
-        mod = _optional(f"gridbrain.{cap}.wiring")
+    for cap in (*CAPABILITIES, "web"):
+        mod = optional(f"gridbrain.{cap}.wiring")
         if mod is not None:
             mod.wire(app)
     return app

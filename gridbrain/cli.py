@@ -6,8 +6,6 @@ Capabilities add their own commands through an optional `commands.py` with
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Annotated
 
 import typer
@@ -17,7 +15,8 @@ from gridbrain.config import get_settings
 from gridbrain.core import auth
 from gridbrain.core.db import UnitOfWork, make_engine
 from gridbrain.core.errors import DomainError
-from gridbrain.migrate import CAPABILITIES, upgrade
+from gridbrain.migrate import upgrade
+from gridbrain.plugins import CAPABILITIES, optional
 
 app = typer.Typer(help="gridbrain — 基层智治大脑: a grassroots smart-governance brain.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -108,9 +107,9 @@ def serve(
 
 def _register_capability_commands() -> None:
     for cap in (*CAPABILITIES, "demo", "bench"):
-        name = f"gridbrain.{cap}.commands"
-        if importlib.util.find_spec(f"gridbrain.{cap}") is not None and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(app)
+        mod = optional(f"gridbrain.{cap}.commands")
+        if mod is not None:
+            mod.register(app)
 
 
 _register_capability_commands()

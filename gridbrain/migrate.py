@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,31 +10,15 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from gridbrain.core.db import metadata
+from gridbrain.plugins import CAPABILITIES, optional
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-CAPABILITIES = (
-    "core",
-    "areas",
-    "addresses",
-    "registry",
-    "catalog",
-    "events",
-    "supervision",
-    "perception",
-    "emergency",
-    "analysis",
-    "council",
-    "algorithms",
-    "graph",
-)
 
 
 def load_all_tables() -> sa.MetaData:
     """Import every capability's tables.py so the shared metadata is complete."""
     for cap in CAPABILITIES:
-        name = f"gridbrain.{cap}.tables"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+        optional(f"gridbrain.{cap}.tables")
     return metadata
 
 

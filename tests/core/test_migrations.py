@@ -1,0 +1,18 @@
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from gridbrain.core.db import UtcDateTime
+from gridbrain.migrate import load_all_tables
+
+
+def _same_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # noqa: ANN001
+    if isinstance(metadata_type, UtcDateTime):
+        return not hasattr(inspected_type, "timezone")  # compare as the DateTime it is stored as
+    return None  # default comparison
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_declares(engine):
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": _same_type})
+        diff = compare_metadata(context, load_all_tables())
+    assert diff == [], "tables.py and migrations disagree; run migrations/new_revision.py"
