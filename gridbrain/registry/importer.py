@@ -193,7 +193,7 @@ def import_file(
     fmt = fmt or detect_format(filename or path.name)
     if fmt not in FORMATS:
         raise Invalid("format", f"one of {', '.join(FORMATS)}")
-    cached = CachedMatcher(default_matcher(uow.engine) if matcher == "default" else matcher)  # type: ignore[arg-type]
+    cached = CachedMatcher(default_matcher(uow) if matcher == "default" else matcher)  # type: ignore[arg-type]
     result = ImportResult(new_id(), spec.kind.value, matcher=cached.available)
     uow.execute(
         import_runs.insert().values(

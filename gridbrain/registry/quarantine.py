@@ -93,7 +93,7 @@ def _close(uow: UnitOfWork, actor: Actor, item: dict[str, Any], status: str, not
 
 def _store(uow: UnitOfWork, actor: Actor, kind: Kind, values: dict[str, Any], area: str | None) -> None:
     spec = model.SPECS[kind]
-    place_on_map(spec, values, CachedMatcher(default_matcher(uow.engine)), area)
+    place_on_map(spec, values, CachedMatcher(default_matcher(uow)), area)
     if spec.kind is Kind.HOUSE and not values.get("address_code"):
         raise Invalid("address", "not matched to a standard address (the key)")
     write_one(uow, actor, kind, values, source="steward", tag=f"registry:{kind.value}:written")

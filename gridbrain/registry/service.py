@@ -69,15 +69,24 @@ class AddressMatcher(Protocol):
     def match(self, text: str) -> AddressMatch: ...
 
 
-def default_matcher(engine: sa.Engine) -> AddressMatcher | None:
-    """The standard address library's matcher when that capability is installed, else None."""
+def default_matcher(uow: UnitOfWork) -> AddressMatcher | None:
+    """The standard address library's matcher when that capability is installed, else None.
+
+    Built through the caller's connection: on SQLite a second connection would wait for the
+    caller's own write lock."""
     import importlib
     import importlib.util
 
     if importlib.util.find_spec("gridbrain.addresses.matcher") is None:
         return None
     module = importlib.import_module("gridbrain.addresses.matcher")
-    matcher: AddressMatcher = module.matcher_for(engine)
+    # building the matcher may set streaming options on the connection it is given
+    # (Connection.execution_options changes the connection in place): keep ours as they were
+    saved = uow.conn._execution_options
+    try:
+        matcher: AddressMatcher = module.matcher_for(uow.engine, uow.conn)
+    finally:
+        uow.conn._execution_options = saved
     return matcher
 
 

@@ -140,7 +140,7 @@ def answer(uow: UnitOfWork, actor: Actor, task_id: str, changes: dict[str, Any] 
         if spec.address_field in changes:
             from gridbrain.registry.service import CachedMatcher, default_matcher, place_on_map
 
-            place_on_map(spec, values, CachedMatcher(default_matcher(uow.engine)), held.values.get("area_code"))
+            place_on_map(spec, values, CachedMatcher(default_matcher(uow)), held.values.get("area_code"))
         before = {f: held.values.get(f) for f in data_fields(spec)}
         upsert_batch(uow, spec, [values], source="grid_worker", actor=actor)
         after = get_record(uow, actor, kind, task["record_key"]).values

@@ -1,0 +1,161 @@
+"""The governance library over HTTP: import, quarantine queue, as-of reads, masking, layers."""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from gridbrain.core import clock
+from gridbrain.registry.tables import places
+from tests.registry.helpers import HEADER, credit_code, person_id
+
+CSV = "text/csv"
+
+
+def upload(client, district, rows, kind="people", user="steward", name="p.csv"):
+    text = ",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in rows) + "\n"
+    return client.post(f"/api/v1/imports/{kind}".replace("people", "person"), headers=district.headers(user),
+                       files={"file": (name, text.encode(), CSV)})  # fmt: skip
+
+
+def test_import_through_the_api_answers_with_the_counts(client, district):
+    good, bad = person_id(1), person_id(2)[:17] + "0"
+    r = upload(
+        client,
+        district,
+        [
+            [good, "张三", "男", "1950-03-01", "13800000001", "", "", ""],
+            [good[:-1] + good[-1].lower(), "张三", "", "", "", "", "", ""],
+            [bad if bad != person_id(2) else bad[:17] + "1", "李四", "", "", "", "", "", ""],
+        ],
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["read"], body["quarantined"]) == (3, 1)
+    assert body["accepted"] + body["fixed"] + body["quarantined"] == body["read"]
+    assert body["address_matcher"] in (True, False)
+
+
+def test_only_data_stewards_import(client, district):
+    r = upload(client, district, [[person_id(1), "张三", "男", "", "", "", "", ""]], user="street1_op")
+    assert r.status_code == 403
+
+
+def test_an_unknown_file_type_is_refused_naming_the_field(client, district):
+    r = client.post(
+        "/api/v1/imports/person", headers=district.headers("steward"), files={"file": ("p.txt", b"x", "text/plain")}
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "file"
+
+
+def test_the_steward_works_through_the_quarantine_queue(client, district):
+    good = person_id(3)
+    broken = good[:17] + ("0" if good[17] != "0" else "1")
+    upload(
+        client,
+        district,
+        [
+            [broken, "王五", "男", "1950-03-01", "", "", "", ""],
+            [person_id(4), "赵六", "男", "1950-03-01", "123", "", "", ""],
+            [person_id(5)[:10], "孙七", "", "", "", "", "", ""],
+        ],
+    )
+    h = district.headers("steward")
+    queue = client.get("/api/v1/quarantine", headers=h).json()
+    assert queue["total"] == 3
+    by_name = {i["raw"]["name"]: i for i in queue["items"]}
+    assert by_name["王五"]["reasons"][0]["field"] == "id_number"
+
+    fixed = client.post(
+        f"/api/v1/quarantine/{by_name['王五']['id']}/fix", headers=h, json={"values": {"id_number": good}}
+    )
+    assert fixed.status_code == 200 and fixed.json()["status"] == "fixed"
+    assert client.get(f"/api/v1/people/{good}", headers=h).json()["name"] == "王五"
+
+    accepted = client.post(f"/api/v1/quarantine/{by_name['赵六']['id']}/accept", headers=h, json={})
+    assert accepted.json()["status"] == "accepted"
+    assert client.get(f"/api/v1/people/{person_id(4)}", headers=h).json()["phone"] is None
+
+    refused = client.post(f"/api/v1/quarantine/{by_name['孙七']['id']}/accept", headers=h, json={})
+    assert refused.status_code == 409 and refused.json()["error"]["field"] == "id_number"
+    rejected = client.post(f"/api/v1/quarantine/{by_name['孙七']['id']}/reject", headers=h, json={"reason": "查无此人"})
+    assert rejected.json()["status"] == "rejected"
+    assert client.get("/api/v1/quarantine", headers=h).json()["total"] == 0
+
+
+def test_a_fix_that_still_breaks_a_rule_is_refused_and_the_item_stays_open(client, district):
+    upload(client, district, [[person_id(6)[:17] + "Q", "王五", "男", "1950-03-01", "", "", "", ""]])
+    h = district.headers("steward")
+    item = client.get("/api/v1/quarantine", headers=h).json()["items"][0]
+    r = client.post(f"/api/v1/quarantine/{item['id']}/fix", headers=h, json={"values": {"id_number": "1234"}})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "id_number"
+    assert client.get(f"/api/v1/quarantine/{item['id']}", headers=h).json()["status"] == "open"
+
+
+def test_a_person_is_shown_as_of_a_date_and_masked_for_roles_without_personal_data(client, district):
+    pid = person_id(7)
+    clock.set_now(datetime(2026, 1, 10, 9, 0))
+    upload(client, district, [[pid, "张三", "男", "1950-03-01", "13800000001", "", "", ""]])
+    clock.advance(timedelta(days=30))
+    upload(client, district, [[pid, "张三", "男", "1950-03-01", "13900000002", "", "", ""]])
+    h = district.headers("steward")
+    assert client.get(f"/api/v1/people/{pid}", headers=h).json()["phone"] == "13900000002"
+    then = client.get(f"/api/v1/people/{pid}", params={"as_of": "2026-01-20"}, headers=h).json()
+    assert then["phone"] == "13800000001"
+    before = client.get(f"/api/v1/people/{pid}", params={"as_of": "2025-12-31"}, headers=h)
+    assert before.status_code == 404
+    versions = client.get(f"/api/v1/people/{pid}/versions", headers=h).json()
+    assert [v["changed_fields"] for v in versions] == [["phone"]]
+    masked = client.get(f"/api/v1/people/{pid}", headers=district.headers("district_op")).json()
+    assert masked["phone"] == "139****0002" and masked["id_number"] == pid[:6] + "********" + pid[-4:]
+    bad = client.get(f"/api/v1/people/{pid}", params={"as_of": "yesterday"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "as_of"
+
+
+def test_people_out_of_a_users_area_do_not_exist_for_them(client, district):
+    pid = person_id(8)
+    upload(client, district, [[pid, "张三", "男", "1950-03-01", "", "", "", ""]])  # no grid: district-level
+    assert client.get(f"/api/v1/people/{pid}", headers=district.headers("street1_op")).status_code == 404
+    assert client.get(f"/api/v1/people/{pid}", headers=district.headers("district_op")).status_code == 200
+    assert client.get(f"/api/v1/people/{pid}").status_code == 401
+
+
+def test_an_enterprise_is_read_by_credit_code(client, district):
+    text = f"统一社会信用代码,企业名称,所属行业\n{credit_code(9)},杭州甲公司,零售业\n"
+    r = client.post(
+        "/api/v1/imports/enterprise", headers=district.headers("steward"), files={"file": ("e.csv", text.encode(), CSV)}
+    )
+    assert r.json()["accepted"] == 1
+    got = client.get(f"/api/v1/enterprises/{credit_code(9).lower()}", headers=district.headers("district_op"))
+    assert got.status_code == 200 and got.json()["industry"] == "零售业"
+
+
+def test_a_layer_is_geojson_scoped_to_the_users_area(client, district, engine):
+    now = clock.now()
+    with engine.begin() as conn:
+        for i, grid in enumerate((district.grids[0], district.grids[7])):
+            lat, lng = district.centre(grid)
+            conn.execute(
+                places.insert().values(
+                    id=f"P{i}",
+                    layer="fire_safety_unit",
+                    name=f"单位{i}",
+                    lat=lat,
+                    lng=lng,
+                    grid_code=grid,
+                    area_code=grid,
+                    updated_at=now,
+                )
+            )
+    mine = client.get("/api/v1/layers/fire_safety_unit.geojson", headers=district.headers("street1_op"))
+    assert mine.status_code == 200 and mine.headers["content-type"].startswith("application/geo+json")
+    features = mine.json()["features"]
+    assert [f["id"] for f in features] == ["P0"] and features[0]["geometry"]["type"] == "Point"
+    everything = client.get(
+        "/api/v1/layers/fire_safety_unit.geojson",
+        params={"area": district.streets[1]},
+        headers=district.headers("admin"),
+    ).json()
+    assert [f["id"] for f in everything["features"]] == ["P1"]
+    assert client.get("/api/v1/layers/nope.geojson", headers=district.headers("admin")).status_code == 404
+    assert len(client.get("/api/v1/layers", headers=district.headers("admin")).json()) == 26
+    _ = sa
