@@ -323,7 +323,7 @@ def list_cards(
         q = q.where(cards.c.issued_at >= since)
     if until:
         q = q.where(cards.c.issued_at < until)
-    return [card_view(r) for r in uow.execute(q.order_by(cards.c.issued_at.desc()).limit(limit))]
+    return [card_view(r) for r in uow.execute(q.order_by(cards.c.issued_at.desc(), cards.c.id.desc()).limit(limit))]
 
 
 def card_counts(

@@ -27,17 +27,31 @@ ACTIONS = (
 )
 
 
-def connect(engine: Engine) -> None:
-    """Subscribe the clocks to the event hub's signals (after its commit, in its own transaction)."""
+class _ClockHandler:
+    """Applies an event signal to the clocks in its own transaction. Equal per engine, so wiring
+    twice (an app and a CLI in one process, tests) never handles a signal twice."""
 
-    def on_signal(sig: signals.Signal) -> None:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ClockHandler) and other.engine.url == self.engine.url
+
+    def __hash__(self) -> int:
+        return hash(str(self.engine.url))
+
+    def __call__(self, sig: signals.Signal) -> None:
         action = sig.name.rsplit(":", 1)[1]
-        with UnitOfWork(engine) as uow:
+        with UnitOfWork(self.engine) as uow:
             service.on_event(uow, action, sig.payload)
             uow.commit()
 
+
+def connect(engine: Engine) -> None:
+    """Subscribe the clocks to the event hub's signals (after its commit, in its own transaction)."""
+    handler = _ClockHandler(engine)
     for action in ACTIONS:
-        signals.connect(f"events:event:{action}", on_signal)
+        signals.connect(f"events:event:{action}", handler)
 
 
 def register_extensions() -> None:
