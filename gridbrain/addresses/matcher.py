@@ -59,20 +59,38 @@ def build_matcher(conn: Connection) -> Matcher:
 
 
 def matcher_for(engine: Engine, conn: Connection | None = None) -> Matcher:
-    """The matcher of this database, built on first use (through `conn` when given, so a caller
-    inside a SQLite transaction never waits on itself)."""
+    """The matcher of this database, built on first use from what is committed.
+
+    It is read through a connection of its own that takes no lock: on SQLite (WAL) a reader
+    engine without the BEGIN IMMEDIATE of `make_engine`, so building the index of 1.77 M rows
+    never holds up writers, and a caller inside a unit of work never waits on itself. `conn` is
+    used only for an in-memory SQLite database, which no other connection can see."""
     key = id(engine)
     found = _cache.get(key)
     if found is not None:
         return found
     with _lock:
         if key not in _cache:
-            if conn is not None:
-                _cache[key] = build_matcher(conn)
-            else:
-                with engine.connect() as own:
-                    _cache[key] = build_matcher(own)
+            _cache[key] = _build(engine, conn)
         return _cache[key]
+
+
+def _build(engine: Engine, conn: Connection | None) -> Matcher:
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as own:
+            return build_matcher(own)
+    database = engine.url.database
+    if not database or database == ":memory:":
+        if conn is None:
+            with engine.connect() as own:
+                return build_matcher(own)
+        return build_matcher(conn)
+    reader = sa.create_engine(engine.url, poolclass=sa.pool.NullPool, connect_args={"timeout": 30})
+    try:
+        with reader.connect() as own:
+            return build_matcher(own)
+    finally:
+        reader.dispose()
 
 
 def invalidate(engine: Engine | None = None) -> None:
