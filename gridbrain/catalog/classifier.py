@@ -37,7 +37,8 @@ DEFAULT_TEMPERATURE = 0.1
 # Top-1 confidence below this sends the event to the triage queue. On the held-out split, 0.5
 # lets about four in five reports through automatically at about 94 % top-1 accuracy.
 DEFAULT_THRESHOLD = 0.5
-_lock = threading.Lock()
+_lock = threading.RLock()
+log = logging.getLogger(__name__)
 _tokenizer: jieba.Tokenizer | None = None
 # Dispatch boilerplate a 12345 operator adds to every record; it says nothing about the matter.
 _BOILERPLATE = re.compile(r"市民来电反映[：:]?|诉求[：:]")
@@ -300,3 +301,50 @@ def evaluate(
         "n_train": float(clf.trained_on),
         "n_test": float(len(samples_test)),
     }
+
+
+# --- the process-wide model the event hub asks (`classify`) --------------------------------------
+
+_default: Classifier | None = None
+
+
+def model_path() -> Path:
+    """Where `gridbrain catalog retrain` saves the model and every process loads it from."""
+    from gridbrain.config import get_settings
+
+    return Path(get_settings().var_dir) / "models" / "classifier.pkl"
+
+
+def use_classifier(clf: Classifier | None) -> None:
+    """Serve this model from `classify` (after a retrain; tests). None: load from disk again."""
+    global _default
+    with _lock:
+        _default = clf
+
+
+def default_classifier() -> Classifier:
+    """The saved model, or — first run, nothing saved yet — one trained from the shipped data and saved."""
+    global _default
+    if _default is not None:
+        return _default
+    with _lock:
+        if _default is None:
+            path = model_path()
+            if path.exists():
+                _default = Classifier.load(path)
+            else:
+                from gridbrain.catalog.loader import shipped_catalog
+
+                log.info("no classifier at %s: training one from the shipped catalog", path)
+                clf = train_from_catalog(shipped_catalog())
+                try:
+                    clf.save(path)
+                except OSError:
+                    log.warning("could not save the classifier to %s; it lives in memory only", path)
+                _default = clf
+    return _default
+
+
+def classify(text: str, k: int = 3) -> list[tuple[str, float]]:
+    """The top `k` matters for a report text, best first, with confidences (定性 suggestions)."""
+    return default_classifier().predict(text, k)

@@ -479,3 +479,56 @@ def catalog_from_dict(
         str(version),
         (matter_from_dict(m, department_types=department_types, where=f"matters[{i}]") for i, m in enumerate(matters)),
     )
+
+
+def _deadline_dict(d: Deadline) -> dict[str, Any]:
+    return {"value": int(d.value) if d.value == int(d.value) else d.value, "unit": d.unit.value}
+
+
+def _condition_dict(c: Condition) -> dict[str, Any]:
+    return {"param": c.param, c.op.value: list(c.value) if c.op is Op.IN else c.value}
+
+
+def matter_to_dict(m: Matter) -> dict[str, Any]:
+    """The plain-data form of a matter, as in matters.yaml; `matter_from_dict` reads it back."""
+    params = []
+    for p in m.parameters:
+        d: dict[str, Any] = {"code": p.code, "name": p.name, "type": p.type.value}
+        if p.required:
+            d["required"] = True
+        if p.choices:
+            d["choices"] = list(p.choices)
+        if p.minimum is not None:
+            d["min"] = p.minimum
+        if p.maximum is not None:
+            d["max"] = p.maximum
+        params.append(d)
+    rules = []
+    for r in m.level_rules:
+        rule: dict[str, Any] = {"level": r.level.value}
+        if r.all:
+            rule["all"] = [_condition_dict(c) for c in r.all]
+        if r.any:
+            rule["any"] = [_condition_dict(c) for c in r.any]
+        rules.append(rule)
+    out: dict[str, Any] = {
+        "code": m.code,
+        "name": m.name,
+        "class_path": list(m.class_path),
+        "examples": list(m.examples),
+        "natures": [n.value for n in m.natures],
+        "parameters": params,
+        "level_rules": rules,
+        "default_level": m.default_level.value,
+        "departments": {lvl.value: dept for lvl, dept in m.departments.items()},
+        "response": _deadline_dict(m.response),
+        "disposal": _deadline_dict(m.disposal),
+        "grid_list": m.grid_list,
+    }
+    if m.disposal_by_nature:
+        out["disposal_by_nature"] = {n.value: _deadline_dict(d) for n, d in m.disposal_by_nature.items()}
+    return out
+
+
+def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
+    return {"version": catalog.version, "matters": [matter_to_dict(m) for m in catalog]}
