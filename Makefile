@@ -20,7 +20,7 @@ demo: install assets
 	  touch $(GRIDBRAIN_VAR_DIR)/.demo-$(DEMO_SCALE)-$(DEMO_SEED); \
 	else $(BIN)/gridbrain db upgrade; fi
 	@$(BIN)/gridbrain demo-logins --url http://$(HOST):$(PORT)
-	$(BIN)/gridbrain serve --host $(HOST) --port $(PORT)
+	GRIDBRAIN_DEMO_LIVE=1 $(BIN)/gridbrain serve --host $(HOST) --port $(PORT)
 
 ## make test: all set-up the tests need (venv, packages, web assets, Debian chromium), then pytest
 test: install assets chromium

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 10 * 1024 * 1024
     sweeper_interval_s: int = 60
     run_workers: bool = True
+    # the living demo: new problems arrive and open events move on (`make demo` turns it on)
+    demo_live: bool = False
+    demo_live_interval_s: float = 15.0
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:

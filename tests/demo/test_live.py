@@ -1,0 +1,28 @@
+"""The living demo goes through the real intake and lifecycle services."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from gridbrain.demo.generator import DemoDistrict
+from gridbrain.demo.live import Simulator
+from gridbrain.events.tables import events
+
+
+def test_the_simulator_reports_new_events_and_moves_open_ones_on(engine):
+    DemoDistrict(engine, scale=0.0005, seed=3, until=date(2026, 11, 20)).build()
+    sim = Simulator(engine, seed=1)
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
+    new_ids = [sim.report_one() for _ in range(5)]
+    with engine.connect() as conn:
+        after = conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
+        statuses = dict(conn.execute(sa.select(events.c.id, events.c.status).where(events.c.id.in_(new_ids))).all())
+    assert after == before + 5
+    assert set(statuses.values()) <= {"dispatched", "triage"}
+    moved = sim.advance_one()
+    assert moved is not None
+    event_id, action = moved
+    with engine.connect() as conn:
+        status = conn.execute(sa.select(events.c.status).where(events.c.id == event_id)).scalar_one()
+    assert (action, status) in {("accept", "accepted"), ("start", "in_progress"), ("handle", "handled")}
