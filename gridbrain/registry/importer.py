@@ -12,7 +12,9 @@ import csv
 import json
 import logging
 import os
+import queue
 import smtplib
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -210,16 +212,17 @@ def import_file(
     )
     uow.commit()
     known_layers = tuple(layers()) if spec.kind is Kind.PLACE else None
-    batch: list[tuple[RawRow, Checked | None]] = []
-    for raw in read_rows(path, fmt, spec):
-        checked = None if raw.problem else model.check_record(spec, raw.values, layers=known_layers)
-        batch.append((raw, checked))
-        if len(batch) >= batch_size:
-            _flush(uow, actor, spec, batch, result, cached, source)
-            batch = []
-            if progress:
-                progress(result.read)
-    _flush(uow, actor, spec, batch, result, cached, source)
+    with _Writer(uow, actor, spec, result, source) as writer:
+        batch: list[tuple[RawRow, Checked | None]] = []
+        for raw in read_rows(path, fmt, spec):
+            checked = None if raw.problem else model.check_record(spec, raw.values, layers=known_layers)
+            batch.append((raw, checked))
+            if len(batch) >= batch_size:
+                writer.put(_prepare(actor, spec, batch, result, cached, source))
+                batch = []
+                if progress:
+                    progress(result.read)
+        writer.put(_prepare(actor, spec, batch, result, cached, source))
     if progress:
         progress(result.read)
     uow.execute(
@@ -272,17 +275,67 @@ def _digest(result: ImportResult, filename: str) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def _flush(
-    uow: UnitOfWork,
+@dataclass
+class _Prepared:
+    good: list[dict[str, Any]]
+    fixes: list[dict[str, Any]]
+    held: list[dict[str, Any]]
+    counts: dict[str, int]
+
+
+class _Writer:
+    """Writes prepared batches on the unit of work's connection in a thread of its own, so the
+    database works on batch n while Python checks batch n + 1 (the driver releases the GIL
+    while it waits). Only this thread touches the connection until the context closes."""
+
+    def __init__(self, uow: UnitOfWork, actor: Actor, spec: RecordSpec, result: ImportResult, source: str) -> None:
+        self.uow, self.actor, self.spec, self.result, self.source = uow, actor, spec, result, source
+        self.queue: queue.Queue[_Prepared | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="registry-import-writer", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self.thread.start()
+        return self
+
+    def put(self, prepared: _Prepared) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(prepared)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.error = self.error or exc
+            # drop what is queued so the thread ends
+            while not self.queue.empty():
+                self.queue.get_nowait()
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc_type is None:
+            raise self.error
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is not None:
+                continue
+            try:
+                _write(self.uow, self.actor, self.spec, item, self.result, self.source)
+            except BaseException as e:  # handed to the reading thread, which raises it
+                self.error = e
+
+
+def _prepare(
     actor: Actor,
     spec: RecordSpec,
     batch: list[tuple[RawRow, Checked | None]],
     result: ImportResult,
     matcher: CachedMatcher,
     source: str,
-) -> None:
-    if not batch:
-        return
+) -> _Prepared:
+    """Sort a batch into records to write, fixes to list and records to quarantine (no I/O)."""
     now = clock.now()
     good: list[dict[str, Any]] = []
     fixes: list[dict[str, Any]] = []
@@ -301,22 +354,12 @@ def _flush(
                 result.reason_counts[f"{r['field']}: {r['rule']}"] += 1
             held.append(
                 {
-                    "id": new_id(),
-                    "run_id": result.run_id,
-                    "kind": spec.kind.value,
-                    "row_number": raw.number,
-                    "record_key": _key_text(raw.values.get(spec.key)),
-                    "raw": _raw_json(raw.values),
-                    "reasons": reasons,
-                    "source": source,
-                    "status": "open",
-                    "area_code": actor.area_code,
-                    "created_at": now,
-                    "resolved_at": None,
-                    "resolved_by": None,
-                    "resolution": None,
+                    "id": new_id(), "run_id": result.run_id, "kind": spec.kind.value, "row_number": raw.number,
+                    "record_key": _key_text(raw.values.get(spec.key)), "raw": _raw_json(raw.values),
+                    "reasons": reasons, "source": source, "status": "open", "area_code": actor.area_code,
+                    "created_at": now, "resolved_at": None, "resolved_by": None, "resolution": None,
                 }
-            )
+            )  # fmt: skip
             result.quarantined += 1
             continue
         good.append(checked.values)
@@ -326,27 +369,29 @@ def _flush(
                 result.fix_counts[f"{f.field}:{f.rule}"] += 1
             fixes.append(
                 {
-                    "run_id": result.run_id,
-                    "kind": spec.kind.value,
-                    "record_key": checked.values[spec.key],
-                    "row_number": raw.number,
-                    "fixes": [f.as_dict() for f in checked.fixes],
+                    "run_id": result.run_id, "kind": spec.kind.value, "record_key": checked.values[spec.key],
+                    "row_number": raw.number, "fixes": [f.as_dict() for f in checked.fixes],
                 }
-            )
+            )  # fmt: skip
         else:
             result.accepted += 1
-    upserted = upsert_batch(uow, spec, good, source=source, actor=actor)
+    counts = {"read": result.read, "accepted": result.accepted, "fixed": result.fixed,
+              "quarantined": result.quarantined}  # fmt: skip
+    return _Prepared(good, fixes, held, counts)
+
+
+def _write(
+    uow: UnitOfWork, actor: Actor, spec: RecordSpec, batch: _Prepared, result: ImportResult, source: str
+) -> None:
+    """Write one prepared batch and commit it."""
+    upserted = upsert_batch(uow, spec, batch.good, source=source, actor=actor)
     result.new += upserted.new
     result.changed += upserted.changed
-    if fixes:
-        uow.execute(record_fixes.insert(), fixes)
-    if held:
-        uow.execute(quarantine.insert(), held)
-    uow.execute(
-        sa.update(import_runs)
-        .where(import_runs.c.id == result.run_id)
-        .values(read=result.read, accepted=result.accepted, fixed=result.fixed, quarantined=result.quarantined)
-    )
+    if batch.fixes:
+        uow.execute(record_fixes.insert(), batch.fixes)
+    if batch.held:
+        uow.execute(quarantine.insert(), batch.held)
+    uow.execute(sa.update(import_runs).where(import_runs.c.id == result.run_id).values(**batch.counts))
     uow.commit()
 
 

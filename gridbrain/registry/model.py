@@ -99,8 +99,15 @@ def halfwidth(text: str) -> str:
     return text.translate(_HALFWIDTH)
 
 
+# a value needs cleaning when it holds full-width characters or stray whitespace
+_NEEDS_CLEANING = re.compile(r"[\uff01-\uff5e\u3000]|^\s|\s$|\s\s|[\t\r\n]")
+_NEEDS_CLEANING_NO_SPACE = re.compile(r"[\uff01-\uff5e\s]")
+
+
 def _clean_text(name: str, raw: str, fixes: list[Fix], *, squeeze: str = " ") -> str:
     """Trim, half-width, collapse inner whitespace (to `squeeze`); each change is a listed fix."""
+    if (_NEEDS_CLEANING_NO_SPACE if squeeze == "" else _NEEDS_CLEANING).search(raw) is None:
+        return raw  # the common case: nothing to do
     value = raw
     half = halfwidth(value)
     if half != value:

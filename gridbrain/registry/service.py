@@ -10,6 +10,7 @@ that actually changed, and writes new and changed rows in bulk (COPY into a stag
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -177,7 +178,7 @@ def upsert_batch(
         if held is None and k in current:
             held = dict(current[k]._mapping)
         if held is None:
-            row = dict.fromkeys(table.c.keys())
+            row = dict.fromkeys(_columns(table))
             row.update({f: rec.get(f) for f in fields})
             row.update(source=source, updated_at=now, updated_by=actor.username)
             if spec.kind is Kind.ENTERPRISE and row.get("status") is None:
@@ -222,7 +223,8 @@ def upsert_batch(
         rows[k] = row
         if spec.kind is Kind.PERSON and spec.address_field in merged.changed and after.get("grid_code"):
             tasks.append(_task_row(spec.kind, k, after["grid_code"], "signal", "居住地址变更，请核实", now))
-    write_rows(uow, table, key, list(rows.values()))
+    write_rows(uow, table, key, [r for k, r in rows.items() if k not in current], new=True)
+    write_rows(uow, table, key, [r for k, r in rows.items() if k in current])
     if versions:
         uow.execute(record_versions.insert(), versions)
     if tasks:
@@ -257,13 +259,18 @@ def _fetch(uow: UnitOfWork, table: sa.Table, key: str, keys: list[str]) -> Itera
     return uow.execute(sa.select(col, *[c for c in table.c if c.name != key]).where(cond))
 
 
-def write_rows(uow: UnitOfWork, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> None:
-    """Insert or overwrite whole rows by key, in bulk."""
+@lru_cache(maxsize=16)
+def _columns(table: sa.Table) -> tuple[str, ...]:
+    return tuple(table.c.keys())
+
+
+def write_rows(uow: UnitOfWork, table: sa.Table, key: str, rows: list[dict[str, Any]], *, new: bool = False) -> None:
+    """Insert or overwrite whole rows by key, in bulk. `new`: none of the keys is held yet."""
     if not rows:
         return
-    cols = list(table.c.keys())
+    cols = list(_columns(table))
     if uow.postgres:
-        _copy_upsert(uow, table, key, cols, rows)
+        _copy_upsert(uow, table, key, cols, rows, new=new)
         return
     stmt = sqlite.insert(table)
     stmt = stmt.on_conflict_do_update(
@@ -272,24 +279,50 @@ def write_rows(uow: UnitOfWork, table: sa.Table, key: str, rows: list[dict[str, 
     uow.execute(stmt, rows)
 
 
-def _copy_upsert(uow: UnitOfWork, table: sa.Table, key: str, cols: list[str], rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL: COPY into a session-local staging table, then one INSERT ... ON CONFLICT."""
-    stage = f"stage_{table.name}"
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, date | datetime):
+        return value.isoformat()
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        return str(value)
+    if _COPY_SPECIAL.search(text):
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_upsert(
+    uow: UnitOfWork, table: sa.Table, key: str, cols: list[str], rows: list[dict[str, Any]], *, new: bool
+) -> None:
+    """PostgreSQL: new rows are COPied straight in; overwritten ones go through a session-local
+    staging table and one INSERT ... ON CONFLICT DO UPDATE."""
     quoted = ", ".join(f'"{c}"' for c in cols)
-    uow.conn.exec_driver_sql(
-        f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
-    )
-    uow.conn.exec_driver_sql(f'TRUNCATE "{stage}"')
-    json_cols = {c.name for c in table.c if isinstance(c.type, sa.JSON)}
+    data = "".join("\t".join([_copy_text(r[c]) for c in cols]) + "\n" for r in rows)
+    target = table.name
+    if not new:
+        target = f"stage_{table.name}"
+        uow.conn.exec_driver_sql(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{target}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
+        uow.conn.exec_driver_sql(f'TRUNCATE "{target}"')
     cursor = uow.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
-        for r in rows:
-            copy.write_row(
-                [json.dumps(r[c], ensure_ascii=False) if c in json_cols and r[c] is not None else r[c] for c in cols]
-            )
+    with cursor.copy(f'COPY "{target}" ({quoted}) FROM STDIN') as copy:
+        copy.write(data.encode())
+    if new:
+        return
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c != key)
     # names come from our own table definitions, never from input
-    upsert = f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}" '  # noqa: S608
+    upsert = f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{target}" '  # noqa: S608
     uow.conn.exec_driver_sql(upsert + f'ON CONFLICT ("{key}") DO UPDATE SET {updates}')
 
 
