@@ -9,6 +9,8 @@ from gridbrain.core.db import JSONType, UtcDateTime, metadata
 TS = UtcDateTime()
 _ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
+# Few indexes on purpose: every card rewrites the row (next_check_at moves), and each index
+# makes that dearer. Reads are by event, by start time (assessment) and by next_check_at (sweeper).
 # One clock per event, deadline kind (response | disposal) and dispatch round: a re-dispatch
 # (reroute, escalation, reopening, dispatch after a return) ends the running clocks and starts
 # a new round for the new handler.
@@ -24,9 +26,9 @@ deadlines = sa.Table(
     sa.Column("unit", sa.String(16), nullable=False),
     sa.Column("value", sa.Float, nullable=False),
     sa.Column("matter_code", sa.String(16), nullable=True),
-    sa.Column("department_code", sa.String(64), nullable=True, index=True),
+    sa.Column("department_code", sa.String(64), nullable=True),
     sa.Column("level", sa.String(12), nullable=True),
-    sa.Column("area_code", sa.String(15), nullable=False, index=True),  # the event's area, for scoping
+    sa.Column("area_code", sa.String(15), nullable=False),  # the event's area, for scoping
     sa.Column("supervisor_area_code", sa.String(15), nullable=False),
     sa.Column("grid_code", sa.String(15), nullable=True),  # where it happened, for area assessment
     # what started the round: dispatched | rerouted | escalated | reopened
