@@ -7,15 +7,16 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
+from gridbrain.core import masking
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.errors import Invalid
 from gridbrain.core.web import CurrentUser, UowDep, require_role
-from gridbrain.registry import importer, model, quarantine, reports, service, verification
+from gridbrain.registry import importer, model, quarantine, relations, reports, service, verification
 from gridbrain.registry.model import Kind
 from gridbrain.registry.schemas import (
     AnswerBody,
@@ -25,6 +26,7 @@ from gridbrain.registry.schemas import (
     GenerateBody,
     HousePublic,
     ImportPublic,
+    LinkBody,
     NoteBody,
     PersonPublic,
     QuarantinePage,
@@ -94,6 +96,27 @@ def get_enterprise(uscc: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None
 def get_house(address_code: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> HousePublic:
     """A house by standard address code, now or as of a date."""
     return HousePublic.of(user, service.get_record(uow, user, Kind.HOUSE, address_code, service.parse_as_of(as_of)))
+
+
+@router.get("/relations/{kind}/{key}")
+def list_relations(kind: str, key: str, user: CurrentUser, uow: UowDep) -> list[dict[str, Any]]:
+    """Every relation of a record (lives in, works at, operates at, owns), stated or derived."""
+    out = []
+    for r in relations.related(uow, user, kind, key):
+        for side in ("subject", "object"):
+            if r[f"{side}_kind"] == "person":
+                r[f"{side}_key"] = masking.id_number_for(user, r[f"{side}_key"])
+        out.append(r)
+    return out
+
+
+@router.post("/relations", status_code=201)
+def link_records(body: LinkBody, user: Annotated[Actor, Steward], uow: UowDep) -> dict[str, Any]:
+    """Record that a person lives in / works at, an enterprise operates at, someone owns ..."""
+    row = relations.link(
+        uow, user, body.kind, body.subject_kind, body.subject_key, body.object_kind, body.object_key, since=body.since
+    )
+    return {k: row[k] for k in ("kind", "subject_kind", "subject_key", "object_kind", "object_key", "since")}
 
 
 # --- import and quarantine ------------------------------------------------------------------------

@@ -203,3 +203,12 @@ class TemplatePublic(BaseModel):
     name: str
     department: str | None
     mapping: dict[str, Any] | None = None
+
+
+class LinkBody(BaseModel):
+    kind: str = Field(description="lives_in | works_at | operates_at | owns")
+    subject_kind: str
+    subject_key: str = Field(min_length=1, max_length=40)
+    object_kind: str
+    object_key: str = Field(min_length=1, max_length=40)
+    since: date | None = None

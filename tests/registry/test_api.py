@@ -159,3 +159,69 @@ def test_a_layer_is_geojson_scoped_to_the_users_area(client, district, engine):
     assert client.get("/api/v1/layers/nope.geojson", headers=district.headers("admin")).status_code == 404
     assert len(client.get("/api/v1/layers", headers=district.headers("admin")).json()) == 26
     _ = sa
+
+
+def test_relations_are_stated_by_a_steward_and_derived_from_the_residence(client, district):
+    from gridbrain.core.auth import find_user
+    from gridbrain.core.db import UnitOfWork
+    from gridbrain.registry import service as svc
+    from gridbrain.registry.model import HOUSE, PERSON
+
+    pid = person_id(50)
+    with UnitOfWork(client.app.state.engine) as uow:
+        steward = find_user(uow, "steward")
+        grid = district.grids[0]
+        svc.upsert_batch(
+            uow,
+            HOUSE,
+            [{"address_code": "H1", "address": "星河路1号", "grid_code": grid, "area_code": grid, "occupancy": "出租"}],
+            source="import",
+            actor=steward,
+        )
+        svc.upsert_batch(
+            uow,
+            PERSON,
+            [
+                {
+                    "id_number": pid,
+                    "name": "张三",
+                    "sex": "M",
+                    "birth_date": datetime(1950, 3, 1).date(),
+                    "residence_address_code": "H1",
+                    "grid_code": grid,
+                    "area_code": grid,
+                }
+            ],
+            source="import",
+            actor=steward,
+        )
+        uow.commit()
+    h = district.headers("steward")
+    r = client.post(
+        "/api/v1/relations",
+        headers=h,
+        json={"kind": "owns", "subject_kind": "person", "subject_key": pid, "object_kind": "house", "object_key": "H1"},
+    )
+    assert r.status_code == 201, r.text
+    again = client.post(
+        "/api/v1/relations",
+        headers=h,
+        json={"kind": "owns", "subject_kind": "person", "subject_key": pid, "object_kind": "house", "object_key": "H1"},
+    )
+    assert again.status_code == 409
+    wrong = client.post(
+        "/api/v1/relations",
+        headers=h,
+        json={
+            "kind": "works_at",
+            "subject_kind": "person",
+            "subject_key": pid,
+            "object_kind": "house",
+            "object_key": "H1",
+        },
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "object_kind"
+    of_house = client.get("/api/v1/relations/house/H1", headers=h).json()
+    assert sorted(x["kind"] for x in of_house) == ["lives_in", "owns"]
+    masked = client.get("/api/v1/relations/house/H1", headers=district.headers("district_op")).json()
+    assert all(x["subject_key"] != pid for x in masked)
