@@ -115,7 +115,7 @@ def fill_h3() -> None:
 
 @addresses_app.command("variants")
 def variants(
-    out: Annotated[Path, typer.Argument(help="CSV to write: kind,text,expected_code,expected_level")],
+    out: Annotated[Path, typer.Argument(help="CSV to write: kind,text,expected_code,expected_level,expected_grid")],
     per_kind: Annotated[int, typer.Option(help="variants of each kind")] = 250,
     seed: Annotated[int, typer.Option(help="random seed")] = 20261124,
 ) -> None:
@@ -129,7 +129,7 @@ def variants(
     items = generate(matcher_for(engine), rows, aliases, per_kind=per_kind, seed=seed)
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(("kind", "text", "expected_code", "expected_level"))
+        w.writerow(("kind", "text", "expected_code", "expected_level", "expected_grid"))
         for v in items:
-            w.writerow((v.kind, v.text, v.code, v.level))
+            w.writerow((v.kind, v.text, v.code, v.level, v.grid_code))
     console.print(f"{len(items)} variants written to {out}")

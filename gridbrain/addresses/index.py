@@ -43,7 +43,7 @@ _AREA, _ROAD_NAME, _NODE = 0, 1, 2  # kinds of a name found in text
 TYPO_FACTOR = 0.85  # a name found with one character wrong
 ALIAS_FACTOR = 0.95  # a former name or a well-known place rather than the standard name
 MISSING_FACTOR = 0.85  # per level the text names but the library does not have
-AREA_CONFLICT_FACTOR = 0.5  # the text names a street/community the address is not in
+AREA_CONFLICT_FACTOR = 0.8  # the text names a street/community that neither the address nor its parents are in
 AMBIGUOUS_MARGIN = 0.05
 DEPTH_BONUS = 0.02  # between rival readings, the more specific one wins by a little
 REVERSE_RES = 9
@@ -185,6 +185,7 @@ class Matcher:
         self._typo: dict[str, list[str]] = {}
         self._typo_first: dict[str, tuple[int, ...]] = {}
         self._typo_second: dict[str, tuple[int, ...]] = {}
+        self._typo_lengths: tuple[int, ...] = ()
         self._cells: dict[str, list[int]] = {}
         self._structural: list[str] = []
 
@@ -243,7 +244,7 @@ class Matcher:
     def _finish(self) -> None:
         first: dict[str, set[int]] = {}
         for name in self.names:
-            first.setdefault(name[0], set()).add(len(name))
+            first.setdefault(name[:2], set()).add(len(name))
         self._first = {c: tuple(sorted(ls, reverse=True)) for c, ls in first.items()}
         typo_first: dict[str, set[int]] = {}
         typo_second: dict[str, set[int]] = {}
@@ -256,6 +257,7 @@ class Matcher:
             for j in range(len(name)):
                 self._typo.setdefault(name[:j] + "\0" + name[j + 1 :], []).append(name)
         self._typo_first = {c: tuple(ls) for c, ls in typo_first.items()}
+        self._typo_lengths = tuple(sorted({len(n) for n in self._structural}, reverse=True))
         self._typo_second = {c: tuple(ls) for c, ls in typo_second.items()}
         self._tok_cache.clear()
 
@@ -319,7 +321,9 @@ class Matcher:
         s = normalize(text)
         hits = self._scan(s)
         if not any(h.kind != _AREA for h in hits):
-            hits += self._scan_typos(s)
+            hits += _longest(self._scan_typos(s))
+        else:
+            hits += self._typos_around(s, hits)
         areas = [self.area_codes[h.ident] for h in hits if h.kind == _AREA]
         cands = self._candidates(s, [h for h in hits if h.kind != _AREA])
         scored: dict[int, tuple[float, list[int]]] = {}
@@ -329,7 +333,7 @@ class Matcher:
                 continue
             node, f, extra = self._descend(i, parse_tail(s, end))
             f *= factor
-            if any(len(a) >= 6 and not grid.startswith(area_prefix(a)) for a in areas):
+            if areas and self._area_conflict(i, areas):
                 f *= AREA_CONFLICT_FACTOR
             if node not in scored or scored[node][0] < f:
                 scored[node] = (f, extra)
@@ -350,24 +354,61 @@ class Matcher:
         return MatchResult.unresolved(score, [self.candidate(best, score), *alternatives])
 
     def _scan(self, s: str) -> list[_Hit]:
+        """Names found exactly, longest first at each place, left to right."""
         hits: list[_Hit] = []
         i, n = 0, len(s)
         names, first = self.names, self._first
-        while i < n:
-            lens = first.get(s[i])
+        while i < n - 1:
+            lens = first.get(s[i : i + 2])
             if lens:
                 for ln in lens:
-                    if i + ln <= n:
-                        found = names.get(s[i : i + ln])
-                        if found:
-                            hits.extend(_Hit(i, i + ln, k, ident, f) for k, ident, f in found)
-                            i += ln
-                            break
+                    found = names.get(s[i : i + ln]) if i + ln <= n else None
+                    if found:
+                        hits.extend(_Hit(i, i + ln, k, ident, f) for k, ident, f in found)
+                        i += ln
+                        break
                 else:
                     i += 1
             else:
                 i += 1
         return hits
+
+    def _typos_around(self, s: str, hits: list[_Hit]) -> list[_Hit]:
+        """A name found exactly may be the tail or head of a longer name written with one
+        character wrong (福科银杏苑: 银杏苑, or 万科银杏苑 mistyped). Such a longer reading is
+        added, and the exact one then counts as no surer than it."""
+        out: list[_Hit] = []
+        covered = set()
+        for h in hits:
+            covered.update(range(h.start, h.end))
+        longest = self._typo_lengths[0] if self._typo_lengths else 0
+        for h in hits:
+            if h.kind == _AREA:
+                continue
+            width, before = h.end - h.start, len(out)
+            left = h.start  # how far the longer name could reach: free name characters only
+            while left > 0 and h.start - left < longest - width and left - 1 not in covered and _namechar(s[left - 1]):
+                left -= 1
+            right = h.end
+            while right < len(s) and right - h.end < longest - width and right not in covered and _namechar(s[right]):
+                right += 1
+            if left == h.start and right == h.end:
+                continue
+            for ln in self._typo_lengths:
+                if ln <= width or ln > right - left:
+                    continue
+                for i in range(max(left, h.end - ln), min(h.start, right - ln) + 1):
+                    piece = s[i : i + ln]
+                    for j in (*range(h.start - i), *range(h.end - i, ln)):
+                        for name in self._typo.get(piece[:j] + "\0" + piece[j + 1 :], ()):
+                            out.extend(
+                                _Hit(i, i + ln, k, ident, f * TYPO_FACTOR)
+                                for k, ident, f in self.names[name]
+                                if k != _AREA
+                            )
+            if len(out) > before:
+                h.factor = min(h.factor, TYPO_FACTOR)
+        return out
 
     def _scan_typos(self, s: str) -> list[_Hit]:
         out: list[_Hit] = []
@@ -434,6 +475,15 @@ class Matcher:
                     if i not in cands or cands[i][0] < f:
                         cands[i] = [f, end, n]
         return [(i, f, int(end)) for i, (f, end, _n) in cands.items()]
+
+    def _area_conflict(self, i: int, areas: list[str]) -> bool:
+        """True when the text names a district / street / community that holds neither the
+        address nor any of its parents (a compound's buildings may stand in the next grid)."""
+        grids = set()
+        while i >= 0:
+            grids.add(self.grid_codes[self.grid[i]])
+            i = self.parent[i]
+        return any(not any(g.startswith(area_prefix(a)) for g in grids) for a in areas)
 
     def _is_ancestor(self, a: int, b: int) -> bool:
         p = self.parent[b]
@@ -521,6 +571,19 @@ class Matcher:
                 break
         ranked = sorted((_metres(lat, lng, self.lat[i], self.lng[i]), i) for i in found)
         return [(i, d) for d, i in ranked[:limit]]
+
+
+def _namechar(c: str) -> bool:
+    return c > "\u2e7f"  # CJK (names), not digits, letters, spaces or dashes
+
+
+def _longest(hits: list[_Hit]) -> list[_Hit]:
+    """Drop readings lying inside a longer one (越山林家雅苑: 越秀林家雅苑 mistyped, not 严家雅苑)."""
+    return [
+        h
+        for h in hits
+        if not any(o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start for o in hits)
+    ]
 
 
 def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

@@ -10,6 +10,8 @@ Call `invalidate(engine)` after the library changes (the import does it itself).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -76,21 +78,27 @@ def matcher_for(engine: Engine, conn: Connection | None = None) -> Matcher:
 
 
 def _build(engine: Engine, conn: Connection | None) -> Matcher:
-    if engine.dialect.name != "sqlite":
-        with engine.connect() as own:
-            return build_matcher(own)
     database = engine.url.database
-    if not database or database == ":memory:":
-        if conn is None:
-            with engine.connect() as own:
-                return build_matcher(own)
+    if engine.dialect.name == "sqlite" and (not database or database == ":memory:") and conn is not None:
         return build_matcher(conn)
-    reader = sa.create_engine(engine.url, poolclass=sa.pool.NullPool, connect_args={"timeout": 30})
+    with reader(engine) as own:
+        return build_matcher(own)
+
+
+@contextmanager
+def reader(engine: Engine) -> Iterator[Connection]:
+    """A connection for long reads that holds no write lock (see `matcher_for`)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        with engine.connect() as conn:
+            yield conn
+        return
+    plain = sa.create_engine(engine.url, poolclass=sa.pool.NullPool, connect_args={"timeout": 30})
     try:
-        with reader.connect() as own:
-            return build_matcher(own)
+        with plain.connect() as conn:
+            yield conn
     finally:
-        reader.dispose()
+        plain.dispose()
 
 
 def invalidate(engine: Engine | None = None) -> None:

@@ -65,6 +65,8 @@ _DASHES = re.compile(r"[‐‑‒–—―−]+")
 _SHARP = re.compile(r"(?<=[0-9A-Z])#(?:楼|幢|栋)?")  # 3#楼, 3# -> 3幢
 _BUILDING_WORD = re.compile(r"(?<=[0-9A-Z])(?:号楼|号幢|号栋|栋|座|幢)")
 _UNIT_WORD = re.compile(r"(?<=\d)单(?!元)")
+_HAS_CN_DIGIT = re.compile(r"[零〇一二两三四五六七八九十百]")
+_HAS_BUILDING_WORD = re.compile(r"[楼幢栋座]")
 _FLOOR_ROOM = re.compile(r"(?<=\d)[楼层](\d{2})(?:室|号|房)?")  # 5楼01 -> 501室
 
 
@@ -101,14 +103,20 @@ def normalize(text: str) -> str:
     """The comparable form of address text (see module docstring). Spaces become one space,
     which later separates numbers written as "2 501"."""
     s = unicodedata.normalize("NFKC", text).upper()
-    s = _DASHES.sub("-", s)
-    s = _DROP.sub(" ", s)
-    s = _SPACES.sub(" ", s).strip()
-    s = _CN_RUN.sub(_arabic, s)
-    s = _SHARP.sub("幢", s)
-    s = _BUILDING_WORD.sub("幢", s)
-    s = _UNIT_WORD.sub("单元", s)
-    s = _FLOOR_ROOM.sub(lambda m: m.group(1) + "室", s)
+    if not s.isalnum():  # only what is there to change is looked at: this runs per match
+        s = _DASHES.sub("-", s)
+        s = _DROP.sub(" ", s)
+        s = _SPACES.sub(" ", s).strip()
+    if _HAS_CN_DIGIT.search(s):
+        s = _CN_RUN.sub(_arabic, s)
+    if "#" in s:
+        s = _SHARP.sub("幢", s)
+    if _HAS_BUILDING_WORD.search(s):
+        s = _BUILDING_WORD.sub("幢", s)
+    if "单" in s:
+        s = _UNIT_WORD.sub("单元", s)
+    if "楼" in s or "层" in s:
+        s = _FLOOR_ROOM.sub(lambda m: m.group(1) + "室", s)
     return s
 
 

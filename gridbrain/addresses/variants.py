@@ -11,10 +11,12 @@ Kinds (each applied to a row of the levels it fits; the label is that row, at it
 - building_word: 幢 written 号楼, 栋, 座 or # (3号楼, 3栋, 3座, 3#).
 - unit_word: 2单元 written 2单, or the word left out with a dash (3幢2-501, 3-2-501).
 - room_form: 501室 written 501 or 5楼01.
-- typo_road: one character of the road name replaced (never the last, never giving another
-  name of the library); upper levels dropped.
+- typo_road: one character of the road name replaced (never the last); upper levels dropped.
 - typo_compound: one character of the compound name replaced, compound written without its
   road and door; upper levels dropped.
+  A typo is withheld (and counted in `Generator.withheld`) when the mistyped text would name
+  another address as well: it is another library name, holds one (江城星桥花园 ⊃ 星桥花园), or
+  is one character from another name (a road: one that has the same door number).
 - extra_words: 门口 / 旁边 / 对面 / 附近 / 路口 after the address, sometimes 在 before it.
 - compound_only: the compound name instead of road and door number.
 - embedded: the address inside a complaint sentence.
@@ -39,7 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gridbrain.addresses.index import Matcher
-from gridbrain.addresses.model import PARTS, Level, normalize
+from gridbrain.addresses.model import PARTS, Level, label_token, normalize
 from gridbrain.addresses.tables import address_aliases, addresses
 
 KINDS = (
@@ -78,6 +80,7 @@ class Variant:
     text: str
     code: str
     level: str
+    grid_code: str
 
 
 def cn_positional(n: int) -> str:
@@ -105,13 +108,15 @@ def _digits(label: str, convert: Callable[[str], str]) -> str:
 
 class Generator:
     def __init__(
-        self, m: Matcher, rows: Sequence[dict[str, Any]], aliases: Sequence[tuple[str, str, str]], seed: int
+        self, m: Matcher, rows: Sequence[dict[str, Any]], aliases: Sequence[tuple[str, str, str, str]], seed: int
     ) -> None:
         self.m = m
         self.rng = random.Random(seed)
         self.rows = list(rows)
         self.by_code = {r["code"]: r for r in self.rows}
         self.aliases = list(aliases)
+        self.withheld = 0  # typo draws left out because the text would name another address too
+        self._by_length: dict[int, list[str]] | None = None
 
     # --- library facts ------------------------------------------------------------------------
 
@@ -121,8 +126,6 @@ class Generator:
     def _unique_door(self, r: dict[str, Any]) -> bool:
         if not r.get("road") or not r.get("number"):
             return False
-        from gridbrain.addresses.model import label_token
-
         rid = self.m._road_ids.get(normalize(r["road"]))
         return rid is not None and len(self.m.doors.get((rid, label_token(r["number"]) or ""), ())) == 1
 
@@ -138,14 +141,47 @@ class Generator:
     def core(self, r: dict[str, Any], **over: str | None) -> str:
         return "".join((over[p] if p in over else r.get(p)) or "" for p in PARTS)
 
-    def _typo(self, name: str) -> str | None:
+    def _typo(self, name: str, number: str | None = None) -> str | None:
+        """`name` with one character replaced, unless that makes the text name something else
+        too: another name of the library, a name inside it (江城星桥花园 ⊃ 星桥花园), or another
+        name one character away (that has the same door number, for a road)."""
         for _ in range(20):
             j = self.rng.randrange(len(name) - 1)  # never the last character (路, 苑, ...)
             c = self.rng.choice(TYPO_POOL)
             out = name[:j] + c + name[j + 1 :]
-            if c != name[j] and not self._known(out):
-                return out
+            if c == name[j] or self._known(out):
+                continue
+            if self._ambiguous(out, name, number):
+                self.withheld += 1
+                return None
+            return out
         return None
+
+    def _ambiguous(self, typo: str, original: str, number: str | None) -> bool:
+        t = normalize(typo)
+        inside = any(
+            t[i : i + n] in self.m.names and t[i : i + n] != normalize(original)
+            for n in range(3, len(t))
+            for i in range(len(t) - n + 1)
+        )
+        if inside:
+            return True
+        for other in self._names_of_length(len(t)):
+            if other != normalize(original) and sum(a != b for a, b in zip(t, other, strict=True)) <= 1:
+                if number is None:
+                    return True
+                rid = self.m._road_ids.get(other)
+                if rid is not None and (rid, label_token(number) or "") in self.m.doors:
+                    return True
+        return False
+
+    def _names_of_length(self, n: int) -> list[str]:
+        if self._by_length is None:
+            self._by_length = {}
+            for name, entries in self.m.names.items():
+                if any(kind != 0 for kind, _, _ in entries):  # 0: an area name
+                    self._by_length.setdefault(len(name), []).append(name)
+        return self._by_length.get(n, [])
 
     # --- kinds: each returns a text or None when the row does not fit ---------------------------
 
@@ -207,7 +243,7 @@ class Generator:
     def typo_road(self, r: dict[str, Any]) -> str | None:
         if not r.get("road") or len(r["road"]) < 3 or r["level"] not in ("door",) or not self._unique_door(r):
             return None
-        typo = self._typo(r["road"])
+        typo = self._typo(r["road"], r["number"])
         return self.core(r, road=typo) if typo else None
 
     def typo_compound(self, r: dict[str, Any]) -> str | None:
@@ -262,9 +298,11 @@ class Generator:
         return None  # produced from the alias table in `generate`
 
 
-def load_rows(conn: Connection, per_level: int, seed: int) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
+def load_rows(
+    conn: Connection, per_level: int, seed: int
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str, str]]]:
     """A seeded sample of library rows of every level, with the parts inherited from their
-    parents filled in, and every alias as (code, alias, level of the address)."""
+    parents filled in, and every alias as (code, alias, level and grid of the address)."""
     rng = random.Random(seed)
     a = addresses.c
     rows: list[dict[str, Any]] = []
@@ -275,11 +313,13 @@ def load_rows(conn: Connection, per_level: int, seed: int) -> tuple[list[dict[st
             rows += [dict(r._mapping) for r in conn.execute(sa.select(addresses).where(a.code.in_(pick[i : i + 500])))]
     rows.sort(key=lambda r: r["code"])
     _inherit(conn, rows)
+    # an alias that is the standard name itself (the compound's own name) adds no variant
     aliases = [
-        (r.address_code, r.alias, r.level)
+        (r.address_code, r.alias, r.level, r.grid_code)
         for r in conn.execute(
-            sa.select(address_aliases.c.address_code, address_aliases.c.alias, a.level)
+            sa.select(address_aliases.c.address_code, address_aliases.c.alias, a.level, a.grid_code)
             .join(addresses, a.code == address_aliases.c.address_code)
+            .where(sa.or_(a.compound.is_(None), a.compound != address_aliases.c.alias))
             .order_by(address_aliases.c.id)
         )
     ]
@@ -309,10 +349,11 @@ def _inherit(conn: Connection, rows: list[dict[str, Any]]) -> None:
 def generate(
     m: Matcher,
     rows: Sequence[dict[str, Any]],
-    aliases: Sequence[tuple[str, str, str]],
+    aliases: Sequence[tuple[str, str, str, str]],
     *,
     per_kind: int = 250,
     seed: int = 20261124,
+    stats: dict[str, int] | None = None,
 ) -> list[Variant]:
     """`per_kind` variants of each kind (fewer when too few rows fit), in a reproducible order."""
     g = Generator(m, rows, aliases, seed)
@@ -330,15 +371,17 @@ def generate(
                 break
             text = fn(r)
             if text:
-                out.append(Variant(kind, text, r["code"], r["level"]))
+                out.append(Variant(kind, text, r["code"], r["level"], r["grid_code"]))
                 made += 1
+    if stats is not None:
+        stats["withheld_typos"] = g.withheld
     return out
 
 
 def _alias_variants(g: Generator, per_kind: int) -> list[Variant]:
     out: list[Variant] = []
-    usable = [(c, a, k) for c, a, k in g.aliases if g._unique_name(a)]
+    usable = [x for x in g.aliases if g._unique_name(x[1])]
     g.rng.shuffle(usable)
-    for code, alias, level in usable[:per_kind]:
-        out.append(Variant("alias", alias + g.rng.choice(("", "门口", "附近")), code, level))
+    for code, alias, level, grid in usable[:per_kind]:
+        out.append(Variant("alias", alias + g.rng.choice(("", "门口", "附近")), code, level, grid))
     return out

@@ -217,8 +217,16 @@ def memory_matcher():  # type: ignore[no-untyped-def]
     for r in sorted(lib.rows, key=lambda r: order.index(r["level"])):
         g = r["grid_code"]
         text = compose_text([names[g[:n].ljust(12, "0")] for n in (2, 4, 6, 9, 12)], r)
-        b.add_row(r["code"], r["parent_code"] or None, r["level"], text, *(r.get(p) or None for p in
-                  ("road", "number", "compound", "building", "unit", "room")), g, float(r["lat"]), float(r["lng"]))
+        b.add_row(
+            r["code"],
+            r["parent_code"] or None,
+            r["level"],
+            text,
+            *(r.get(p) or None for p in ("road", "number", "compound", "building", "unit", "room")),
+            g,
+            float(r["lat"]),
+            float(r["lng"]),
+        )
     for r in lib.rows:
         for alias in filter(None, r["aliases"].split("|")):
             kind, text = alias.split(":", 1)
