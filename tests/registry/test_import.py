@@ -182,3 +182,31 @@ def test_enterprises_import_from_xlsx(district, uow, tmp_path):
     assert (r.read, r.accepted, r.quarantined) == (2, 1, 1)
     view = service.get_record(uow, steward(uow), Kind.ENTERPRISE, credit_code(1))
     assert view.values["industry"] == "软件和信息技术服务业"
+
+
+def test_a_house_takes_its_key_from_the_matched_standard_address(district, uow, tmp_path):
+    grid = district.grids[2]
+    fake = FakeMatcher({"星河路88号3幢2单元501室": ("ADDR0501", grid)})
+    f = write_csv(
+        tmp_path / "h.csv",
+        [["星河路88号3幢2单元501室", "住宅", "出租", "3"], ["无名路1号", "住宅", "自住", "1"]],
+        header=["地址", "用途", "居住类型", "居住人数"],
+    )
+    r = importer.import_file(uow, steward(uow), "house", f, matcher=fake, notifier=Digests())
+    assert (r.accepted, r.quarantined) == (1, 1)
+    house = service.get_record(uow, steward(uow), Kind.HOUSE, "ADDR0501")
+    assert (house.values["occupancy"], house.values["residents"], house.values["grid_code"]) == ("出租", 3, grid)
+    item = uow.execute(sa.select(quarantine)).one()
+    assert item.reasons == [{"field": "address", "rule": "not matched to a standard address (the key)"}]
+
+
+def test_a_place_must_belong_to_a_known_layer(district, uow, tmp_path):
+    f = write_jsonl(tmp_path / "pl.jsonl", [
+        {"编号": "F1", "图层": "fire_safety_unit", "名称": "某消防重点单位", "纬度": 30.41, "经度": 120.01},
+        {"编号": "F2", "图层": "ufo_landing_site", "名称": "某地"},
+    ])  # fmt: skip
+    r = importer.import_file(uow, steward(uow), "place", f, matcher=None, notifier=Digests())
+    assert (r.accepted, r.quarantined) == (1, 1)
+    assert uow.execute(sa.select(quarantine.c.reasons)).scalar_one() == [
+        {"field": "layer", "rule": "not a known map layer"}
+    ]
