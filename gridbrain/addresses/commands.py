@@ -102,6 +102,18 @@ def import_file(
         raise typer.Exit(1)
 
 
+@addresses_app.command("export")
+def export_file(file: Annotated[Path, typer.Argument(help="CSV to write, in the import format")]) -> None:
+    """Write the standard address library as CSV (the format `gridbrain addresses import` reads)."""
+    from gridbrain.addresses import service
+    from gridbrain.addresses.matcher import reader
+
+    engine = make_engine(get_settings().database_url)
+    with reader(engine) as conn, file.open("w", encoding="utf-8", newline="") as f:
+        n = service.export_csv(conn, f)
+    console.print(f"{n} addresses written to {file}")
+
+
 @addresses_app.command("fill-h3")
 def fill_h3() -> None:
     """Compute the missing H3 cells (resolution 9 and 11) of the library."""

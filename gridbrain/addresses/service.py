@@ -321,6 +321,25 @@ def _chunks(
         yield chunk
 
 
+def export_csv(conn: Any, out: TextIO, batch: int = 20_000) -> int:
+    """Write the library as an import CSV (parents before children, aliases joined); returns rows."""
+    aliases: dict[str, list[str]] = {}
+    for r in conn.execute(sa.select(address_aliases.c.address_code, address_aliases.c.alias, address_aliases.c.kind)):
+        aliases.setdefault(r.address_code, []).append(f"{r.kind}:{r.alias}")
+    w = csv.writer(out)
+    w.writerow(COLUMNS)
+    n = 0
+    cols = [addresses.c[c] for c in COLUMNS if c != "aliases"]
+    for level in Level:
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+            sa.select(*cols).where(addresses.c.level == level.value)
+        )
+        for row in result:
+            w.writerow([*("" if v is None else v for v in row), "|".join(aliases.get(row.code, ()))])
+            n += 1
+    return n
+
+
 def import_text(uow: UnitOfWork, actor: Actor, text: str, *, skip_invalid: bool = False) -> ImportReport:
     """Import a CSV held in a string (an upload)."""
     return import_csv(uow, actor, io.StringIO(text), skip_invalid=skip_invalid, reopen=lambda: io.StringIO(text))

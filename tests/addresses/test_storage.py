@@ -36,3 +36,28 @@ def test_missing_h3_cells_are_filled_from_the_coordinates(engine, library):
 
     assert row.h3_11 == h3.latlng_to_cell(row.lat, row.lng, 11)
     assert row.h3_9 == h3.cell_to_parent(row.h3_11, 9)
+
+
+def test_an_exported_library_imports_into_another_database_unchanged(engine, library, tmp_path):
+    import io
+
+    from gridbrain.addresses.matcher import reader
+    from gridbrain.core.db import make_engine
+    from gridbrain.migrate import upgrade
+    from tests.factories import build_district
+
+    buf = io.StringIO()
+    with reader(engine) as conn:
+        assert service.export_csv(conn, buf) == len(library.rows)
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade(other)
+    build_district(other)
+    with UnitOfWork(other) as uow:
+        report = service.import_text(uow, Actor.system("test"), buf.getvalue())
+    assert (report.imported, report.error_count, report.aliases) == (len(library.rows), 0, 3)
+    with UnitOfWork(engine) as a, UnitOfWork(other) as b:
+        q = sa.select(addresses.c.code, addresses.c.full_text, addresses.c.grid_code).order_by(addresses.c.code)
+        assert a.execute(q).all() == b.execute(q).all()
+    assert matcher_for(other).match("仓前市民中心").code == library.codes["良睦路18号"]
+    matchers.invalidate(other)
+    other.dispose()
