@@ -95,6 +95,19 @@ def _model() -> LinearSVC:
     return LinearSVC(C=1.0)
 
 
+# Weights this small never change a ranking on our data (measured: same top-1/top-3 with
+# pruning at 0.01), and dropping them shrinks a saved model from ~100 MB to a few MB.
+PRUNE_BELOW = 0.01
+
+
+def _pruned(model: LinearSVC) -> LinearSVC:
+    coef = np.asarray(model.coef_)
+    coef[np.abs(coef) < PRUNE_BELOW] = 0.0
+    model.coef_ = coef
+    model.sparsify()
+    return model
+
+
 def _scores(pipe: Pipeline, texts: Sequence[str]) -> np.ndarray:
     scores = np.asarray(pipe.decision_function(list(texts)), dtype=float)
     if scores.ndim == 1:  # two classes: sklearn returns one column
@@ -180,7 +193,7 @@ class Classifier:
         matrix = features.fit_transform(texts)
         if calibrate and len(texts) >= 200:
             self.temperature = _fit_temperature(matrix, labels)
-        self._pipeline = Pipeline([("features", features), ("model", _model().fit(matrix, labels))])
+        self._pipeline = Pipeline([("features", features), ("model", _pruned(_model().fit(matrix, labels)))])
         self.trained_on = len(texts)
         return self
 

@@ -52,12 +52,27 @@ def _build(document: Mapping[str, Any]) -> Catalog:
     return catalog_from_dict(document, department_types=department_types())
 
 
+_migrated: set[int] = set()
+
+
+def _has_versions(uow: UnitOfWork) -> bool:
+    """Whether this database has the versions table (a database not yet upgraded serves the shipped one)."""
+    key = id(uow.engine)
+    if key not in _migrated and catalog_versions.name in sa.inspect(uow.conn).get_table_names():
+        _migrated.add(key)
+    return key in _migrated
+
+
 def _active_row(uow: UnitOfWork) -> Any | None:
+    if not _has_versions(uow):
+        return None
     return uow.execute(sa.select(catalog_versions).where(catalog_versions.c.active.is_(True))).first()
 
 
 def active_catalog(uow: UnitOfWork) -> Catalog:
     """The catalog in force: the active published version, else the shipped one."""
+    if not _has_versions(uow):
+        return shipped_catalog()
     row = uow.execute(
         sa.select(catalog_versions.c.version, catalog_versions.c.created_at).where(catalog_versions.c.active.is_(True))
     ).first()
@@ -82,6 +97,8 @@ def _active_document(uow: UnitOfWork) -> dict[str, Any]:
 
 def list_versions(uow: UnitOfWork) -> list[VersionView]:
     """Every published version, newest first."""
+    if not _has_versions(uow):
+        return []
     q = sa.select(catalog_versions).order_by(catalog_versions.c.created_at.desc(), catalog_versions.c.version.desc())
     return [
         VersionView(r.version, r.based_on, r.matters, r.note, r.created_by, r.created_at, bool(r.active))
