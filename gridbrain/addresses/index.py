@@ -119,11 +119,11 @@ class IndexBuilder:
             m.road_nodes.setdefault(rid, []).append(i)
             m.node_road[i] = rid
         elif depth == DOOR:
-            rid = m._road_id(normalize(road)) if road else m.node_road.get(parent)
-            tok = label_token(number)
-            if rid is not None and tok:
-                m.node_road[i] = rid
-                m.doors.setdefault((rid, tok), []).append(i)
+            door_road = m._road_id(normalize(road)) if road else m.node_road.get(parent)
+            number_token = label_token(number)
+            if door_road is not None and number_token:
+                m.node_road[i] = door_road
+                m.doors.setdefault((door_road, number_token), []).append(i)
         elif depth == COMPOUND:
             if compound:
                 m._add_name(normalize(compound), _NODE, i)
@@ -131,9 +131,9 @@ class IndexBuilder:
                 m.door_compounds.setdefault(parent, []).append(i)
         elif depth in (BUILDING, UNIT, ROOM) and parent >= 0:
             label = {BUILDING: building, UNIT: unit, ROOM: room}[depth]
-            tok = m._tok(label)
-            if tok is not None:
-                m.children[m._key(parent, depth, tok)] = i
+            label_id = m._tok(label)
+            if label_id is not None:
+                m.children[m._key(parent, depth, label_id)] = i
 
     def add_alias(self, code: str, alias: str, kind: str) -> None:
         i = self._idx.get(code)
@@ -378,7 +378,7 @@ class Matcher:
         character wrong (福科银杏苑: 银杏苑, or 万科银杏苑 mistyped). Such a longer reading is
         added, and the exact one then counts as no surer than it."""
         out: list[_Hit] = []
-        covered = set()
+        covered: set[int] = set()
         for h in hits:
             covered.update(range(h.start, h.end))
         longest = self._typo_lengths[0] if self._typo_lengths else 0
@@ -502,7 +502,8 @@ class Matcher:
     def _descend(self, node: int, tail: Tail) -> tuple[int, float, list[int]]:
         """Go down from a door / compound / place as far as the building, unit and room written
         after it lead; a level the library lacks costs score and stops the descent."""
-        factor, extra = 1.0, []
+        factor = 1.0
+        extra: list[int] = []
         if tail.empty or self.level[node] == ROAD:
             return node, factor, extra
         wanted = sum(x is not None for x in (tail.building, tail.unit, tail.room))

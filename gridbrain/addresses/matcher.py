@@ -54,7 +54,7 @@ def build_matcher(conn: Connection) -> Matcher:
             sa.select(*cols).where(a.level == level.value).order_by(a.code)
         )
         for row in result:
-            b.add_row(*row)
+            b.add_row(*row)  # type: ignore[call-arg]
     for r in conn.execute(sa.select(address_aliases.c.address_code, address_aliases.c.alias, address_aliases.c.kind)):
         b.add_alias(r.address_code, r.alias, r.kind)
     return b.finish()

@@ -116,9 +116,9 @@ def addresses(
     typer.echo("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     total: Counter[str] = Counter()
     for kind in KINDS:
-        c = by_kind.get(kind)
-        if not c:
+        if kind not in by_kind:
             continue
+        c = by_kind[kind]
         total.update(c)
         n = c["n"]
         cp = f"{ours_right[kind] / n:.1%} | {theirs_right[kind] / n:.1%}" if cpca else "- | -"
