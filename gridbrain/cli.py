@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import Engine
 
 from gridbrain.config import get_settings
 from gridbrain.core import auth
@@ -26,7 +27,8 @@ app.add_typer(users_app, name="users")
 console = Console()
 
 
-def engine():  # type: ignore[no-untyped-def]
+def engine() -> Engine:
+    """The engine of GRIDBRAIN_DATABASE_URL."""
     return make_engine(get_settings().database_url)
 
 

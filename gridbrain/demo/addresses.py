@@ -22,11 +22,12 @@ from gridbrain.demo.common import (
     ROADS_PER_STREET,
     ROOMS_PER_FLOOR,
     UNITS_PER_BUILDING,
+    DistrictState,
     _weighted,
 )
 
 
-class AddressesMixin:
+class AddressesMixin(DistrictState):
     """Mixed into DemoDistrict; uses its rng, sink, counts and places."""
 
     # --- addresses --------------------------------------------------------------------------------
@@ -223,7 +224,8 @@ class AddressesMixin:
             for b in range(n_b):
                 b_serial += 1
                 bcode = self._code(4, b_serial)
-                bx, by, bg = (float(bxs[b]), float(bys[b]), bgrids[b]) if bgrids[b] else (cx, cy, cg)
+                found = bgrids[b]
+                bx, by, bg = (float(bxs[b]), float(bys[b]), found) if found else (cx, cy, cg)
                 btext = f"{ctext}{b + 1}幢"
                 units = int(rng.integers(1, UNITS_PER_BUILDING * 2))
                 self.buildings.add(bcode, btext, bg, by, bx)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gridbrain.demo import names
+
+if TYPE_CHECKING:
+    import random
+
+    from sqlalchemy.engine import Engine
+
+    from gridbrain.demo.geography import Geography
+    from gridbrain.demo.sink import Sink
 
 DISTRICT6 = names.DISTRICT[0][:6]
 PREFIX = "浙江省杭州市余杭区"
@@ -57,3 +67,49 @@ def _ticker(progress: Progress, table: str, total: int) -> Callable[[int], None]
         progress(table, done[0], total)
 
     return tick
+
+
+@dataclass
+class Counts:
+    areas: int = 0
+    departments: int = 0
+    users: int = 0
+    addresses: int = 0
+    people: int = 0
+    enterprises: int = 0
+    devices: int = 0
+    events: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+
+
+class DistrictState:
+    """What the generator's parts share (declared once, for the reader and the type checker)."""
+
+    engine: Engine
+    scale: float
+    seed: int
+    until: date
+    progress: Progress
+    sink: Sink
+    counts: Counts
+    rng: np.random.Generator
+    py: random.Random
+    geo: Geography | None
+    doors: _Places
+    buildings: _Places
+    door_road: list[str]
+    door_number: list[str]
+    room_building: np.ndarray
+    room_unit: np.ndarray
+    room_floor: np.ndarray
+    room_no: np.ndarray
+
+    def n(self, base: int) -> int:
+        """`base` at this district's scale (at least 1)."""
+        return max(1, round(base * self.scale))
+
+    def room_code(self, i: int) -> str:
+        raise NotImplementedError
+
+    def room_text(self, i: int) -> str:
+        raise NotImplementedError

@@ -10,7 +10,6 @@ always gives the same district.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -22,25 +21,12 @@ from gridbrain.core import auth, codes
 from gridbrain.core.db import UnitOfWork
 from gridbrain.demo import geography, names
 from gridbrain.demo.addresses import AddressesMixin
-from gridbrain.demo.common import DEMO_PASSWORD, Progress, _Places
+from gridbrain.demo.common import DEMO_PASSWORD, Counts, Progress, _Places
 from gridbrain.demo.history import HistoryMixin, _day_weight
 from gridbrain.demo.population import PopulationMixin
 from gridbrain.demo.sink import Sink
 
 __all__ = ["DEMO_PASSWORD", "Counts", "DemoDistrict", "_day_weight"]
-
-
-@dataclass
-class Counts:
-    areas: int = 0
-    departments: int = 0
-    users: int = 0
-    addresses: int = 0
-    people: int = 0
-    enterprises: int = 0
-    devices: int = 0
-    events: int = 0
-    by_level: dict[str, int] = field(default_factory=dict)
 
 
 class DemoDistrict(AddressesMixin, PopulationMixin, HistoryMixin):
@@ -79,9 +65,6 @@ class DemoDistrict(AddressesMixin, PopulationMixin, HistoryMixin):
         self.build_devices()
         self.build_events()
         return self.counts
-
-    def n(self, base: int) -> int:
-        return max(1, round(base * self.scale))
 
     # --- areas, departments, users ----------------------------------------------------------------
 

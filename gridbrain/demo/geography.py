@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -22,7 +23,7 @@ URBAN_CENTRES = ((30.29, 120.02, 0.035), (30.42, 120.29 - 0.25, 0.03), (30.37, 1
 @dataclass
 class Geography:
     outline: Polygon
-    rows: list[dict] = field(default_factory=list)  # area rows, parents first
+    rows: list[dict[str, Any]] = field(default_factory=list)  # area rows, parents first
     streets: list[str] = field(default_factory=list)
     communities: list[str] = field(default_factory=list)
     grids: list[str] = field(default_factory=list)

@@ -9,15 +9,17 @@ from typing import Any
 import chinese_calendar
 import numpy as np
 
+from gridbrain.catalog.loader import shipped_catalog
+from gridbrain.catalog.model import decide
 from gridbrain.core import codes
 from gridbrain.core.clock import CHINA
 from gridbrain.demo import names
-from gridbrain.demo.common import DEVICES, DISTRICT6, EVENTS, HISTORY_YEARS, PREFIX, _ticker, _weighted
+from gridbrain.demo.common import DEVICES, DISTRICT6, EVENTS, HISTORY_YEARS, PREFIX, DistrictState, _ticker, _weighted
 from gridbrain.events.tables import events
 from gridbrain.perception.tables import devices
 
 
-class HistoryMixin:
+class HistoryMixin(DistrictState):
     """Mixed into DemoDistrict; uses its rng, sink, counts and places."""
 
     # --- devices -----------------------------------------------------------------------------------
@@ -53,9 +55,8 @@ class HistoryMixin:
     # --- events --------------------------------------------------------------------------------------
 
     def build_events(self) -> None:
-        from gridbrain.catalog.loader import shipped_catalog
-        from gridbrain.catalog.model import decide
-
+        assert self.geo is not None, "areas first"
+        community_names = self.geo.names
         rng = self.rng
         total = self.n(EVENTS)
         catalog = list(shipped_catalog())
@@ -135,7 +136,7 @@ class HistoryMixin:
                     }[level]
                     department = f"{codes.area_prefix(area)}:{dec.department_type}"
                     example = matter.examples[serial % len(matter.examples)] if matter.examples else matter.name
-                    text = _after_community(place.texts[pi], self.geo.names[grid[:12]]) + example
+                    text = _after_community(place.texts[pi], community_names[grid[:12]]) + example
                     closed_at = reported + timedelta(hours=float(durations[j]))
                     if day >= recent and closed_at.date() > self.until:
                         status, closed = "in_progress", None
@@ -197,7 +198,7 @@ _WEEKDAY = (1.15, 1.05, 1.05, 1.05, 1.0, 0.75, 0.7)
 
 def _day_weight(d: date, start: date) -> float:
     """Relative event volume of a day: growth, season, weekday, public holidays."""
-    w = (1.09 ** ((d - start).days / 365)) * _MONTH[d.month] * _WEEKDAY[d.weekday()]
+    w = float(1.09 ** ((d - start).days / 365)) * _MONTH[d.month] * _WEEKDAY[d.weekday()]
     try:
         if chinese_calendar.is_holiday(d) and d.weekday() < 5:
             w *= 0.6

@@ -11,11 +11,11 @@ import numpy as np
 from gridbrain.core import codes
 from gridbrain.core.clock import CHINA
 from gridbrain.demo import names
-from gridbrain.demo.common import DISTRICT6, ENTERPRISES, PEOPLE, _ticker, _weighted
+from gridbrain.demo.common import DISTRICT6, ENTERPRISES, PEOPLE, DistrictState, _ticker, _weighted
 from gridbrain.registry.tables import enterprises, people
 
 
-class PopulationMixin:
+class PopulationMixin(DistrictState):
     """Mixed into DemoDistrict; uses its rng, sink, counts and places."""
 
     # --- people -------------------------------------------------------------------------------------
