@@ -72,9 +72,7 @@ def list_events(
         page=page,
         per_page=per_page,
     )
-    return EventPage(
-        items=[EventSummary.of(e) for e in p.items], total=p.total, page=p.page, per_page=p.per_page
-    )
+    return EventPage(items=[EventSummary.of(e) for e in p.items], total=p.total, page=p.page, per_page=p.per_page)
 
 
 @native.get("/events/{event_id}")

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from gridbrain.catalog.model import Catalog
 
@@ -60,6 +60,12 @@ def _catalog_classifier() -> Any | None:
         return None
     mod = importlib.import_module(name)
     return mod if callable(getattr(mod, "classify", None)) else None
+
+
+def default_threshold() -> float:
+    """The confidence below which an event goes to triage, unless configured."""
+    mod = _catalog_classifier()
+    return float(getattr(mod, "DEFAULT_THRESHOLD", 0.5)) if mod is not None else 0.25
 
 
 def _normalise(raw: Any) -> list[Candidate]:
@@ -115,13 +121,14 @@ def address_matcher_available() -> bool:
         return False
 
 
-def match_address(engine: Engine, text: str) -> Place | None:
+def match_address(engine: Engine, text: str, conn: Connection | None = None) -> Place | None:
     """The place of an address text through the address library; None when it is not resolved
     or the matcher does not exist (the caller then sends the event to triage)."""
     if not address_matcher_available():
         return None
     matcher_mod = importlib.import_module("gridbrain.addresses.matcher")
-    hit = matcher_mod.matcher_for(engine).match(text)
+    # through the caller's connection: on SQLite a second one would wait for our own write lock
+    hit = matcher_mod.matcher_for(engine, conn).match(text)
     if hit is None or not getattr(hit, "resolved", False):
         return None
     return Place(

@@ -70,9 +70,7 @@ def resolve(uow: UnitOfWork, matter: Matter, level: str, grid_code: str) -> Targ
     routing = model.route(level, depts, in_grid_list=matter.grid_list, delegated=allowed_on_grid)
     area = model.area_at_level(grid_code, routing.level)
     if routing.level == "grid":
-        return Target(
-            "grid", f"{grid_code}:grid", grid_code, grid_worker_of(uow, grid_code), routing.filtered
-        )
+        return Target("grid", f"{grid_code}:grid", grid_code, grid_worker_of(uow, grid_code), routing.filtered)
     code = f"{Scope.of_area(area).prefix}:{routing.department_type}"
     if not department_exists(uow, code):
         return None
@@ -122,6 +120,17 @@ def level_target(uow: UnitOfWork, matter: Matter, level: str, grid_code: str) ->
     return target
 
 
+# built once; the values come as parameters at execution
+_DUPLICATES = sa.select(events.c.id, events.c.lat, events.c.lng, events.c.reported_at).where(
+    events.c.matter_code == sa.bindparam("matter"),
+    events.c.status.in_([st.value for st in model.OPEN]),
+    events.c.duplicate_of.is_(None),
+    events.c.reported_at >= sa.bindparam("since", type_=events.c.reported_at.type),
+    events.c.lat.between(sa.bindparam("s"), sa.bindparam("n")),
+    events.c.lng.between(sa.bindparam("w"), sa.bindparam("e")),
+)
+
+
 def find_duplicate(
     uow: UnitOfWork,
     *,
@@ -135,14 +144,8 @@ def find_duplicate(
     """The nearest open event of the same matter within the distance and time window."""
     s, w, n, e = model.box_around(lat, lng, distance_m)
     rows = uow.execute(
-        sa.select(events.c.id, events.c.lat, events.c.lng, events.c.reported_at).where(
-            events.c.matter_code == matter_code,
-            events.c.status.in_([st.value for st in model.OPEN]),
-            events.c.duplicate_of.is_(None),
-            events.c.reported_at >= at - window,
-            events.c.lat.between(s, n),
-            events.c.lng.between(w, e),
-        )
+        _DUPLICATES,
+        {"matter": matter_code, "since": at - window, "s": s, "n": n, "w": w, "e": e},
     ).all()
     best = None
     for r in rows:

@@ -153,9 +153,7 @@ def parse_action(raw: str) -> Action:
 
 def move(event_id: str, status: Status | str, action: Action | str, *, note: str | None = None) -> Status:
     """The status after `action`, or IllegalTransition; actions in NEEDS_REASON need a note."""
-    act = (
-        parse_action(action) if isinstance(action, str) and not isinstance(action, Action) else Action(action)
-    )
+    act = parse_action(action) if isinstance(action, str) and not isinstance(action, Action) else Action(action)
     nxt = TRANSITIONS[Status(status)].get(act)
     if nxt is None:
         raise IllegalTransition(event_id, status, act.value)

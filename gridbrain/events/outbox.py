@@ -75,19 +75,21 @@ def enqueue(
     uow: UnitOfWork, *, event_id: str, kind: str, adapter: str, recipient: str | None, payload: dict[str, Any]
 ) -> None:
     now = clock.now()
-    uow.execute(
-        event_outbox.insert().values(
-            event_id=event_id,
-            kind=kind,
-            adapter=adapter,
-            recipient=recipient,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    row = {
+        "event_id": event_id,
+        "kind": kind,
+        "adapter": adapter,
+        "recipient": recipient,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    uow.execute(_INSERT, row)
+
+
+_INSERT = event_outbox.insert()
 
 
 def notify_followers(uow: UnitOfWork, ev: dict[str, Any], payload: dict[str, Any]) -> int:

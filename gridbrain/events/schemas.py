@@ -163,9 +163,7 @@ class ActionBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(
-        None, max_length=2000, description="reason (return, reject, cancel, reopen, escalate)"
-    )
+    note: str | None = Field(None, max_length=2000, description="reason (return, reject, cancel, reopen, escalate)")
     reason: str | None = Field(None, max_length=2000, description="same as note")
     matter_code: str | None = Field(None, description="dispatch / reroute: the (corrected) matter")
     parameters: dict[str, Any] | None = None

@@ -130,10 +130,6 @@ def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
     """Take a problem in: classify, locate, dispatch (or triage), audit, outbox. Idempotent by
     (channel, external_id): a retried submission answers the event it already made."""
     _check_report(r)
-    if r.external_id:
-        found = _existing(uow, r.channel, r.external_id)
-        if found is not None:
-            return Intake(dict(found._mapping), created=False, duplicate_of=found.duplicate_of)
     settings = get_event_settings()
     now = clock.now()
     cat = catalog()
@@ -150,11 +146,9 @@ def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
         if grid_code is None:
             triage_reason = "outside_district"
     elif address_text:
-        place = classifier.match_address(uow.engine, address_text)
+        place = classifier.match_address(uow.engine, address_text, uow.conn)
         if place is None or not place.grid_code:
-            triage_reason = (
-                "no_location" if not classifier.address_matcher_available() else "address_unresolved"
-            )
+            triage_reason = "no_location" if not classifier.address_matcher_available() else "address_unresolved"
         else:
             grid_code, lat, lng, address_code = place.grid_code, place.lat, place.lng, place.address_code
             address_text = place.address_text
@@ -173,14 +167,14 @@ def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
         params, level, confidence = dict(decision.parameters), decision.level.value, 1.0
     else:
         if r.parameters:
-            raise Invalid(
-                "parameters", "needs matter_code", "parameters are given with the matter they belong to"
-            )
+            raise Invalid("parameters", "needs matter_code", "parameters are given with the matter they belong to")
         candidates = [
-            {"matter_code": c.matter_code, "confidence": c.confidence}
-            for c in classifier.classify(cat, r.text)
+            {"matter_code": c.matter_code, "confidence": c.confidence} for c in classifier.classify(cat, r.text)
         ]
-        if candidates and candidates[0]["confidence"] >= settings.classify_threshold:
+        threshold = settings.classify_threshold
+        if threshold is None:
+            threshold = classifier.default_threshold()
+        if candidates and candidates[0]["confidence"] >= threshold:
             matter = cat.get(candidates[0]["matter_code"])
             confidence = candidates[0]["confidence"]
             try:
@@ -246,42 +240,41 @@ def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
         if target is None:
             triage_reason = "no_department"
 
+    # the row goes in once, already in its second state; both transitions are recorded after it
+    if primary is not None:
+        second, note = Action.CANCEL, f"duplicate of {primary.id}"
+        row["duplicate_of"] = primary.id
+    elif target is not None:
+        second, note = Action.DISPATCH, None
+        if target.filtered:
+            note = "out-of-list: lifted off the grid (清单外事项下派过滤)"
+        row.update(
+            level=target.level,
+            department_code=target.department_code,
+            area_code=target.area_code,
+            assignee=target.assignee,
+            dispatched_at=now,
+        )
+    else:
+        second, note = Action.TRIAGE, triage_reason
+        row["triage_reason"] = triage_reason
+    to = model.move(event_id, Status.REPORTED, second, note=note)
+    row.update(status=to.value, transitions_count=2)
     if not _insert_once(uow, row):
         found = _existing(uow, r.channel, r.external_id or "")
         return Intake(dict(found._mapping), created=False, duplicate_of=found.duplicate_of)
     ev = dict(row)
-    _transition(uow, actor, ev, model.REPORTED, Status.REPORTED, at=now)
+    _record(uow, actor, ev, 1, model.REPORTED, None, Status.REPORTED.value, note=None, at=now)
+    _record(uow, actor, ev, 2, second.past, Status.REPORTED.value, to.value, note=note, at=now)
     if primary is not None:
         uow.execute(
             events.update()
             .where(events.c.id == primary.id)
             .values(reports_count=events.c.reports_count + 1, updated_at=now)
         )
-        ev["duplicate_of"] = primary.id
-        _apply(
-            uow,
-            actor,
-            ev,
-            Action.CANCEL,
-            note=f"duplicate of {primary.id}",
-            changes={"duplicate_of": primary.id},
-            at=now,
-        )
-        audit.record(
-            uow, "events:event:linked", actor=actor, subject_id=primary.id, detail={"duplicate": event_id}
-        )
+        audit.record(uow, "events:event:linked", actor=actor, subject_id=primary.id, detail={"duplicate": event_id})
     elif target is not None:
-        _dispatch_to(uow, actor, ev, Action.DISPATCH, target, at=now)
-    else:
-        _apply(
-            uow,
-            actor,
-            ev,
-            Action.TRIAGE,
-            note=triage_reason,
-            changes={"triage_reason": triage_reason},
-            at=now,
-        )
+        _notify_department(uow, ev, target, second, note)
     return Intake(ev, created=True, duplicate_of=ev.get("duplicate_of"), candidates=candidates)
 
 
@@ -291,9 +284,7 @@ def _insert_once(uow: UnitOfWork, row: dict[str, Any]) -> bool:
         uow.execute(events.insert().values(**row))
         return True
     dialect = postgresql if uow.postgres else sqlite
-    stmt = (
-        dialect.insert(events).values(**row).on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    )
+    stmt = dialect.insert(events).values(**row).on_conflict_do_nothing(index_elements=["channel", "external_id"])
     return bool(uow.execute(stmt).rowcount)
 
 
@@ -319,33 +310,34 @@ def _payload(
     }
 
 
-def _transition(
+def _record(
     uow: UnitOfWork,
     actor: Actor,
     ev: dict[str, Any],
+    seq: int,
     action: str,
-    to: Status,
+    from_status: str | None,
+    to_status: str,
     *,
-    note: str | None = None,
+    note: str | None,
     at: datetime,
 ) -> None:
-    """Append the transition row, its audit entry and its signal; `ev` already holds the new routing."""
-    seq = int(ev.get("transitions_count") or 0) + 1
-    from_status = None if action == model.REPORTED else ev["status"]
+    """Append one transition row, its audit entry and its signal (after commit)."""
     uow.execute(
-        event_transitions.insert().values(
-            event_id=ev["id"],
-            seq=seq,
-            at=at,
-            action=action,
-            from_status=from_status,
-            to_status=to.value,
-            actor=actor.username,
-            actor_role=actor.role,
-            department_code=ev.get("department_code"),
-            level=ev.get("level"),
-            note=note,
-        )
+        _INSERT_TRANSITION,
+        {
+            "event_id": ev["id"],
+            "seq": seq,
+            "at": at,
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "actor": actor.username,
+            "actor_role": actor.role,
+            "department_code": ev.get("department_code"),
+            "level": ev.get("level"),
+            "note": note,
+        },
     )
     audit.record(
         uow,
@@ -356,15 +348,34 @@ def _transition(
         detail={
             "seq": seq,
             "from": from_status,
-            "to": to.value,
+            "to": to_status,
             "note": note,
             "department_code": ev.get("department_code"),
             "level": ev.get("level"),
         },
     )
+    uow.emit(f"events:event:{action}", **_payload(ev, action, from_status, to_status, actor, at))
+
+
+_INSERT_TRANSITION = event_transitions.insert()
+
+
+def _transition(
+    uow: UnitOfWork,
+    actor: Actor,
+    ev: dict[str, Any],
+    action: str,
+    to: Status,
+    *,
+    note: str | None = None,
+    at: datetime,
+) -> None:
+    """Record a move of `ev` (which already holds the new routing) and advance its counters."""
+    seq = int(ev.get("transitions_count") or 0) + 1
+    from_status = None if action == model.REPORTED else ev["status"]
+    _record(uow, actor, ev, seq, action, from_status, to.value, note=note, at=at)
     ev["transitions_count"] = seq
     ev["status"] = to.value
-    uow.emit(f"events:event:{action}", **_payload(ev, action, from_status, to.value, actor, at))
 
 
 def _apply(
@@ -411,6 +422,18 @@ def _dispatch_to(
     if target.filtered:
         note = (note + "; " if note else "") + "out-of-list: lifted off the grid (清单外事项下派过滤)"
     _apply(uow, actor, ev, action, note=note, changes=changes, at=at)
+    _notify_department(uow, ev, target, action, note, previous=previous)
+
+
+def _notify_department(
+    uow: UnitOfWork,
+    ev: dict[str, Any],
+    target: dispatch.Target,
+    action: Action,
+    note: str | None,
+    previous: str | None = None,
+) -> None:
+    """Tell the department it has an event; on re-route or escalation, tell the first one too."""
     message = {
         "event_id": ev["id"],
         "status": ev["status"],
@@ -549,9 +572,7 @@ def act(
     elif act_ == Action.REOPEN:
         window = timedelta(days=get_event_settings().reopen_window_days)
         if not model.reopen_allowed(ev.get("closed_at"), now, window):
-            raise Invalid(
-                "action", "reopen_window", f"a closed event may be reopened within {window.days} days"
-            )
+            raise Invalid("action", "reopen_window", f"a closed event may be reopened within {window.days} days")
         _apply(uow, actor, ev, act_, note=note, changes={"closed_at": None}, at=now)
         outbox.enqueue(
             uow,
@@ -676,9 +697,7 @@ def escalate(uow: UnitOfWork, actor: Actor, event_id: str, *, to_level: str, rea
     return ev
 
 
-def _training(
-    uow: UnitOfWork, ev: dict[str, Any], source: str, *, matter_code: str | None, note: str | None
-) -> None:
+def _training(uow: UnitOfWork, ev: dict[str, Any], source: str, *, matter_code: str | None, note: str | None) -> None:
     """Corrections in triage and returns (退单) become training data for the classifier."""
     uow.execute(
         event_training.insert().values(
@@ -698,9 +717,7 @@ def _training(
 
 def _answer_back(uow: UnitOfWork, ev: dict[str, Any], note: str | None) -> None:
     """On close, answer every reporter (the event's and its linked duplicates') on their channel."""
-    rows = [ev] + [
-        dict(r._mapping) for r in uow.execute(sa.select(events).where(events.c.duplicate_of == ev["id"]))
-    ]
+    rows = [ev] + [dict(r._mapping) for r in uow.execute(sa.select(events).where(events.c.duplicate_of == ev["id"]))]
     for r in rows:
         outbox.enqueue(
             uow,
@@ -720,9 +737,7 @@ def _answer_back(uow: UnitOfWork, ev: dict[str, Any], note: str | None) -> None:
     outbox.notify_followers(uow, ev, {"event_id": ev["id"], "status": "closed", "answer": note})
 
 
-def rate(
-    uow: UnitOfWork, actor: Actor, event_id: str, *, rating: int, comment: str | None = None
-) -> dict[str, Any]:
+def rate(uow: UnitOfWork, actor: Actor, event_id: str, *, rating: int, comment: str | None = None) -> dict[str, Any]:
     """The reporter's satisfaction with a closed event (1–5 and a comment)."""
     score, text = model.check_rating(rating, comment)
     ev = _load(uow, actor, event_id, lock=True)
@@ -750,9 +765,7 @@ def rate(
         detail={"rating": score, "comment": text},
     )
     ev.update(satisfaction=score, rating_comment=text, rated_at=now)
-    uow.emit(
-        "events:event:rated", **_payload(ev, "rated", ev["status"], ev["status"], actor, now), rating=score
-    )
+    uow.emit("events:event:rated", **_payload(ev, "rated", ev["status"], ev["status"], actor, now), rating=score)
     return ev
 
 
@@ -803,12 +816,8 @@ def assign(uow: UnitOfWork, actor: Actor, event_id: str, *, username: str) -> di
     else:
         fits = person.department_code == ev.get("department_code")
     if not fits:
-        raise Invalid(
-            "assignee", "in_department", f"{username} does not work for {ev.get('department_code')}"
-        )
-    uow.execute(
-        events.update().where(events.c.id == event_id).values(assignee=username, updated_at=clock.now())
-    )
+        raise Invalid("assignee", "in_department", f"{username} does not work for {ev.get('department_code')}")
+    uow.execute(events.update().where(events.c.id == event_id).values(assignee=username, updated_at=clock.now()))
     audit.record(
         uow,
         "events:event:assigned",
@@ -950,9 +959,7 @@ def get_event(uow: UnitOfWork, actor: Actor, event_id: str) -> dict[str, Any]:
         )
     ]
     transition_tags = {f"events:event:{a.past}" for a in Action} | {f"events:event:{model.REPORTED}"}
-    for a in uow.execute(
-        sa.select(audit_log).where(audit_log.c.subject_id == event_id).order_by(audit_log.c.id)
-    ):
+    for a in uow.execute(sa.select(audit_log).where(audit_log.c.subject_id == event_id).order_by(audit_log.c.id)):
         if a.tag in transition_tags:
             continue  # already in the timeline as a transition
         timeline.append(

@@ -10,8 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class EventSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDBRAIN_EVENTS_", env_file=".env", extra="ignore")
 
-    # below this classifier confidence an event without a chosen matter goes to human triage
-    classify_threshold: float = 0.35
+    # below this classifier confidence an event without a chosen matter goes to human triage;
+    # None: the catalog classifier's own DEFAULT_THRESHOLD (0.25 for the fallback classifier)
+    classify_threshold: float | None = None
     # duplicates: same matter within this distance and time of an open event
     duplicate_distance_m: float = 50.0
     duplicate_window_h: float = 24.0

@@ -81,12 +81,8 @@ event_outbox = sa.Table(
     metadata,
     sa.Column("id", _BIGINT, primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(32), nullable=False, index=True),
-    sa.Column(
-        "kind", sa.String(24), nullable=False
-    ),  # answer | dispatch_notice | reroute_notice | follow_update
-    sa.Column(
-        "adapter", sa.String(32), nullable=False
-    ),  # hotline_12345 | sms | app_push | department | logging
+    sa.Column("kind", sa.String(24), nullable=False),  # answer | dispatch_notice | reroute_notice | follow_update
+    sa.Column("adapter", sa.String(32), nullable=False),  # hotline_12345 | sms | app_push | department | logging
     sa.Column("recipient", sa.String(120), nullable=True),
     sa.Column("payload", JSONType, nullable=False),
     sa.Column("status", sa.String(8), nullable=False, server_default="pending"),  # pending | sent | dead

@@ -63,9 +63,7 @@ def _answer(fmt: str, data: Any, *, root: str, item: str | None, status: int = 2
 def _error(fmt: str, status: int, description: str) -> Response:
     errors = [{"code": status, "description": description}]
     if fmt == "xml":
-        return Response(
-            to_xml("errors", "error", errors), status_code=status, media_type="text/xml; charset=utf-8"
-        )
+        return Response(to_xml("errors", "error", errors), status_code=status, media_type="text/xml; charset=utf-8")
     return JSONResponse(errors, status_code=status)
 
 
@@ -173,9 +171,7 @@ async def post_request(request: Request, fmt: str) -> Response:
 def get_requests(request: Request, fmt: str) -> Response:
     """Service requests by id, or by service_code, status and date range (90 days, 1000 at most)."""
     q = _query(request)
-    return _run(
-        request, fmt, lambda uow: service.get_requests(uow, q), root="service_requests", item="request"
-    )
+    return _run(request, fmt, lambda uow: service.get_requests(uow, q), root="service_requests", item="request")
 
 
 @router.get("/requests/{request_id}.{fmt}")
@@ -195,9 +191,7 @@ def get_request(request: Request, request_id: str, fmt: str) -> Response:
 def get_token(request: Request, token: str, fmt: str) -> Response:
     """The service_request_id behind a token."""
     q = _query(request)
-    return _run(
-        request, fmt, lambda uow: service.get_token(uow, token, q), root="service_requests", item="request"
-    )
+    return _run(request, fmt, lambda uow: service.get_token(uow, token, q), root="service_requests", item="request")
 
 
 @router.post("/requests/{request_id}/rating.{fmt}")

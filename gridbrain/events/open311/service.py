@@ -47,9 +47,7 @@ def create_key(uow: UnitOfWork, actor: Actor, name: str, *, channel: str = "app"
     if uow.execute(sa.select(open311_keys.c.id).where(open311_keys.c.name == name)).first():
         raise Conflict(f"an Open311 client named {name} exists", field="name", rule="unique")
     key = "o311_" + secrets.token_urlsafe(24)
-    uow.execute(
-        open311_keys.insert().values(name=name, key_hash=_hash(key), channel=channel, created_at=clock.now())
-    )
+    uow.execute(open311_keys.insert().values(name=name, key_hash=_hash(key), channel=channel, created_at=clock.now()))
     audit.record(uow, "events:api_key:created", actor=actor, subject_id=name, detail={"channel": channel})
     return key
 
@@ -59,9 +57,7 @@ def client_for(uow: UnitOfWork, api_key: str | None) -> tuple[Actor, str]:
     if not api_key:
         raise Unauthenticated("api_key is required")
     row = uow.execute(
-        sa.select(open311_keys).where(
-            open311_keys.c.key_hash == _hash(api_key), open311_keys.c.revoked_at.is_(None)
-        )
+        sa.select(open311_keys).where(open311_keys.c.key_hash == _hash(api_key), open311_keys.c.revoked_at.is_(None))
     ).first()
     if row is None:
         raise Unauthenticated("api_key is not valid")
@@ -163,9 +159,7 @@ def post_request(uow: UnitOfWork, form: dict[str, str], attributes: dict[str, st
     address = (form.get("address_string") or "").strip() or None
     if lat is None and lng is None and not address and not form.get("address_id"):
         raise Invalid("lat", "location", "a location is required: lat & long, address_string or address_id")
-    name = " ".join(
-        x for x in ((form.get("last_name") or "").strip(), (form.get("first_name") or "").strip()) if x
-    )
+    name = " ".join(x for x in ((form.get("last_name") or "").strip(), (form.get("first_name") or "").strip()) if x)
     contact = form.get("email") or form.get("account_id") or form.get("device_id") or None
     text = (form.get("description") or "").strip() or service.catalog().get(code).name
     report = service.Report(
@@ -310,9 +304,7 @@ def get_requests(uow: UnitOfWork, query: dict[str, str]) -> list[dict[str, Any]]
                 conds.append(events.c.status.not_in(closed))
             elif wanted == {"closed"}:
                 conds.append(events.c.status.in_(closed))
-    rows = uow.execute(
-        sa.select(events).where(*conds).order_by(events.c.reported_at.desc()).limit(MAX_REQUESTS)
-    ).all()
+    rows = uow.execute(sa.select(events).where(*conds).order_by(events.c.reported_at.desc()).limit(MAX_REQUESTS)).all()
     return [request_view(uow, dict(r._mapping), extensions=extensions) for r in rows]
 
 
