@@ -186,6 +186,7 @@ class Matcher:
         self._typo_first: dict[str, tuple[int, ...]] = {}
         self._typo_second: dict[str, tuple[int, ...]] = {}
         self._typo_lengths: tuple[int, ...] = ()
+        self._dropped: dict[str, list[str]] = {}  # a name with one character left out -> names
         self._cells: dict[str, list[int]] = {}
         self._structural: list[str] = []
 
@@ -256,6 +257,8 @@ class Matcher:
             typo_second.setdefault(name[1], set()).add(len(name))
             for j in range(len(name)):
                 self._typo.setdefault(name[:j] + "\0" + name[j + 1 :], []).append(name)
+                if len(name) >= 4:
+                    self._dropped.setdefault(name[:j] + name[j + 1 :], []).append(name)
         self._typo_first = {c: tuple(ls) for c, ls in typo_first.items()}
         self._typo_lengths = tuple(sorted({len(n) for n in self._structural}, reverse=True))
         self._typo_second = {c: tuple(ls) for c, ls in typo_second.items()}
@@ -429,6 +432,32 @@ class Matcher:
                         seen.add((i, name))
                         out.extend(
                             _Hit(i, i + ln, k, ident, f * TYPO_FACTOR) for k, ident, f in self.names[name] if k != _AREA
+                        )
+        return out + self._scan_gaps(s)
+
+    def _scan_gaps(self, s: str) -> list[_Hit]:
+        """Names written with one character left out (星河花园 for 星河湾花园) or one too many
+        inside (星河苑苑 is not a name, 星河大苑 for 星河苑): the rarer typos, looked for only when
+        nothing else was found."""
+        out: list[_Hit] = []
+        n = len(s)
+        for i in range(n - 2):
+            if not _namechar(s[i]):
+                continue
+            for ln in self._typo_lengths:
+                for width, short in ((ln - 1, True), (ln + 1, False)):
+                    piece = s[i : i + width]
+                    if len(piece) != width or width < 3 or not all(map(_namechar, piece)):
+                        continue
+                    if short:
+                        names = [x for x in self._dropped.get(piece, ()) if len(x) == ln]
+                    else:
+                        names = [x for j in range(1, width - 1) if (x := piece[:j] + piece[j + 1 :]) in self.names]
+                    for name in names:
+                        out.extend(
+                            _Hit(i, i + width, k, ident, f * TYPO_FACTOR)
+                            for k, ident, f in self.names[name]
+                            if k != _AREA
                         )
         return out
 

@@ -130,3 +130,9 @@ def test_the_nearest_addresses_to_a_point_come_closest_first(m, library):
     near = m.nearest(r.lat, r.lng, 3)
     assert m.code(near[0][0]) == library.codes["星河苑3"] and near[0][1] < 1.0
     assert [d for _, d in near] == sorted(d for _, d in near)
+
+
+def test_a_compound_name_with_a_character_left_out_or_added_is_still_found(m, library):
+    assert m.match("湖墅园3幢").code == library.codes["湖墅花园3"]
+    assert m.match("湖墅花花园3幢").code == library.codes["湖墅花园3"]
+    assert m.match("湖墅大花园3幢").code == library.codes["湖墅花园3"]
