@@ -93,7 +93,7 @@ def _events_and_clocks(
         _community, grid, street = _places(rng)
         if history:
             at = start + timedelta(seconds=rng.random() * spread.total_seconds())
-        else:  # 1 in 100 came in an hour earlier: those are due in the "ordinary minute"
+        else:  # 1 in 100 came in an hour earlier (clock from 08:30): due in the "ordinary minute"
             at = start - timedelta(hours=1) if i % 100 == 0 else start
         dept = f"{street}:{rng.choice(DEPT_TYPES)}"
         eid = f"B{i:09d}"
@@ -178,8 +178,8 @@ def register(bench: typer.Typer) -> None:
                 conn.exec_driver_sql("ANALYZE") if engine.dialect.name == "postgresql" else None
             for label, at in (
                 ("nothing due", t0 - timedelta(minutes=30)),
-                ("an ordinary minute: 1% of response clocks due (yellow + red)", t0 + timedelta(minutes=10)),
-                ("nothing due again", t0 + timedelta(minutes=11)),
+                ("an ordinary minute: 1% of response clocks due (yellow + red)", t0 + timedelta(minutes=40)),
+                ("nothing due again", t0 + timedelta(minutes=41)),
                 ("worst case: every response clock turns yellow at once", t0 + timedelta(minutes=50)),
                 ("worst case: every response clock turns red at once (escalation off)", t0 + timedelta(minutes=61)),
             ):

@@ -178,3 +178,31 @@ def test_supervise_once_with_now_issues_cards_from_the_command_line(report, wire
         assert bad.exit_code != 0 and "ISO" in bad.output
     finally:
         config.get_settings.cache_clear()
+
+
+def test_the_server_runs_the_sweeper_in_process_and_stops_it_on_shutdown(report, wired):  # type: ignore[no-untyped-def]
+    import threading
+    import time
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from gridbrain.app import create_app
+    from gridbrain.config import Settings
+    from gridbrain.supervision.tables import cards
+
+    report(cn(2026, 11, 23, 9, 0))
+    clock.set_now(cn(2026, 11, 23, 9, 50))  # the response clock is past its yellow mark
+    app = create_app(Settings(database_url="sqlite://", var_dir=Path("var-test")), engine=wired, workers=True)
+    assert app.state.stops  # the sweeper's stop function (and other workers')
+    with TestClient(app):
+        deadline = time.monotonic() + 20
+        issued = 0
+        while time.monotonic() < deadline and not issued:  # the worker's first pass runs at start-up
+            with wired.connect() as conn:
+                issued = conn.execute(sa.select(sa.func.count()).select_from(cards)).scalar_one()
+            time.sleep(0.05)
+    assert issued == 1
+    workers = [t for t in threading.enumerate() if t.name == "supervision-sweeper"]
+    assert workers == []  # stopped by the app's shutdown
