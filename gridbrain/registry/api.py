@@ -140,6 +140,12 @@ def import_records(
     return ImportPublic.of(result)
 
 
+@router.get("/imports/runs/{run_id}")
+def get_import_run(run_id: str, user: Annotated[Actor, Steward], uow: UowDep) -> dict[str, Any]:
+    """An import run and its counts so far: poll it while a large file is being imported."""
+    return importer.get_run(uow, user, run_id)
+
+
 @router.get("/quarantine", response_model=QuarantinePage)
 def list_quarantine(
     user: Annotated[Actor, Steward],

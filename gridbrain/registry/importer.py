@@ -395,6 +395,16 @@ def _write(
     uow.commit()
 
 
+def get_run(uow: UnitOfWork, actor: Actor, run_id: str) -> dict[str, Any]:
+    """An import run with its counts so far (updated after every committed batch)."""
+    from gridbrain.core.errors import NotFound
+
+    row = uow.execute(sa.select(import_runs).where(import_runs.c.id == run_id)).first()
+    if row is None or not (actor.scope.unrestricted or actor.scope.covers(row.area_code)):
+        raise NotFound(f"import run {run_id} not found")
+    return dict(row._mapping)
+
+
 def _key_text(value: Any) -> str | None:
     return None if value is None else str(value).strip()[:40] or None
 

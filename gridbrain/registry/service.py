@@ -337,7 +337,7 @@ def in_scope(actor: Actor, table: sa.Table) -> Any:
     return sa.or_(scope.where(table.c.grid_code), sa.and_(table.c.grid_code.is_(None), scope.where(table.c.area_code)))
 
 
-def _covers(actor: Actor, row: Mapping[str, Any]) -> bool:
+def _covers(actor: Actor, row: Any) -> bool:
     return actor.scope.covers(row.get("grid_code") or row.get("area_code"))
 
 

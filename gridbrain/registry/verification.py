@@ -59,7 +59,7 @@ def generate_due(
         verification_tasks.c.record_key == key,
         verification_tasks.c.status == "open",
     )
-    q = sa.select(key, table.c.grid_code).where(
+    q = sa.select(key.label("record_key"), table.c.grid_code).where(
         table.c.grid_code.is_not(None),
         actor.scope.where(table.c.grid_code),
         sa.or_(table.c.verified_at.is_(None), table.c.verified_at <= now - timedelta(days=every_days)),
@@ -67,18 +67,26 @@ def generate_due(
     )
     if area:
         q = q.where(within(table, area))
-    rows = [_task_row(k, r[0], r[1], "policy", f"每{every_days}天核实一次", now) for r in uow.execute(q)]
-    for start in range(0, len(rows), 5000):
-        uow.execute(verification_tasks.insert(), rows[start : start + 5000])
+    created = 0
+    last: str | None = None
+    while True:  # by key, a page at a time: a district's millions of records never sit in memory
+        page = q.where(key > last) if last is not None else q
+        found = uow.execute(page.order_by(key).limit(5000)).all()
+        if not found:
+            break
+        rows = [_task_row(k, r.record_key, r.grid_code, "policy", f"每{every_days}天核实一次", now) for r in found]
+        uow.execute(verification_tasks.insert(), rows)
+        created += len(rows)
+        last = found[-1].record_key
     audit.record(
         uow,
         "registry:verification:generated",
         actor=actor,
         area_code=area or actor.area_code,
-        detail={"kind": k.value, "tasks": len(rows), "every_days": every_days},
+        detail={"kind": k.value, "tasks": created, "every_days": every_days},
     )
     uow.commit()
-    return len(rows)
+    return created
 
 
 def list_tasks(

@@ -33,6 +33,8 @@ def test_import_through_the_api_answers_with_the_counts(client, district):
     assert (body["read"], body["quarantined"]) == (3, 1)
     assert body["accepted"] + body["fixed"] + body["quarantined"] == body["read"]
     assert body["address_matcher"] in (True, False)
+    run = client.get(f"/api/v1/imports/runs/{body['run_id']}", headers=district.headers("steward")).json()
+    assert (run["status"], run["read"], run["quarantined"]) == ("done", 3, 1)
 
 
 def test_only_data_stewards_import(client, district):
