@@ -81,18 +81,18 @@ def _generated(n: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("suffix", ["yaml", "json"])
-def test_a_two_thousand_matter_catalog_loads_within_seconds(tmp_path: Path, suffix: str) -> None:
-    # checking 2,000 matters takes about 0.5 s; parsing adds 1-2 s as YAML (libyaml) on a busy
-    # 2-core machine, 0.05 s as JSON
+def test_a_two_thousand_matter_catalog_loads_within_two_cpu_seconds(tmp_path: Path, suffix: str) -> None:
+    # measured: 0.3 s of CPU as YAML (libyaml), 0.07 s as JSON. CPU time, not wall time, so that
+    # tests running in parallel on a busy machine do not make this flaky.
     path = tmp_path / f"big.{suffix}"
     doc = _generated(2000)
     if suffix == "json":
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     else:
         path.write_text(yaml.dump(doc, Dumper=yaml.CSafeDumper, allow_unicode=True), encoding="utf-8")
-    started = time.perf_counter()
+    started = time.process_time()
     big = loader.load_catalog(path)
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 2.0
     assert len(big) == 2000
     assert big.get("X001999").code == "X001999"
 
