@@ -229,6 +229,10 @@ def upsert_batch(
         uow.execute(record_versions.insert(), versions)
     if tasks:
         uow.execute(verification_tasks.insert(), tasks)
+    if result.new or result.changed:
+        # one signal per batch, not per record: the graph and analysis refresh what they derive
+        uow.emit("registry:records:changed", kind=spec.kind.value, new=result.new, changed_keys=result.changed_keys,
+                 source=source)  # fmt: skip
     return result
 
 

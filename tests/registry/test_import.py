@@ -210,3 +210,13 @@ def test_a_place_must_belong_to_a_known_layer(district, uow, tmp_path):
     assert uow.execute(sa.select(quarantine.c.reasons)).scalar_one() == [
         {"field": "layer", "rule": "not a known map layer"}
     ]
+
+
+def test_each_committed_batch_announces_the_changed_records_once(district, uow, tmp_path):
+    from gridbrain.core import signals
+
+    heard = []
+    signals.connect("registry:records:changed", heard.append)
+    rows = [[person_id(60 + i), "甲", "男", "1950-03-01", "", "", "", ""] for i in range(5)]
+    importer.import_file(uow, steward(uow), "person", write_csv(tmp_path / "p.csv", rows), matcher=None, batch_size=2)
+    assert [s.payload["new"] for s in heard] == [2, 2, 1]
