@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query
 
 from gridbrain.addresses import service
 from gridbrain.addresses.schemas import (
@@ -66,17 +66,16 @@ def reverse_address(
 
 
 @router.post("/addresses/import", response_model=ImportPublic, dependencies=[require_role(Role.DATA_STEWARD)])
-async def import_addresses(
-    request: Request,
+def import_addresses(
+    body: Annotated[bytes, Body(media_type="text/csv", description="the library CSV, UTF-8")],
     user: CurrentUser,
     uow: UowDep,
     skip_invalid: Annotated[bool, Query(description="import the valid rows when some are bad")] = False,
 ) -> ImportPublic:
     """Import a library CSV sent as the request body (text/csv, UTF-8); nothing on any error
     unless skip_invalid."""
-    raw = await request.body()
     try:
-        text = raw.decode("utf-8-sig")
+        text = body.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise Invalid("body", "UTF-8 CSV") from e
     report = service.import_text(uow, user, text, skip_invalid=skip_invalid)
