@@ -41,6 +41,7 @@ _TOK = 1 << 22  # label ids stay below this
 _AREA, _ROAD_NAME, _NODE = 0, 1, 2  # kinds of a name found in text
 
 TYPO_FACTOR = 0.85  # a name found with one character wrong
+GAP_FACTOR = 0.78  # a name found with one character left out or added: rarer than a wrong one
 ALIAS_FACTOR = 0.95  # a former name or a well-known place rather than the standard name
 MISSING_FACTOR = 0.85  # per level the text names but the library does not have
 AREA_CONFLICT_FACTOR = 0.8  # the text names a street/community that neither the address nor its parents are in
@@ -455,7 +456,7 @@ class Matcher:
                         names = [x for j in range(1, width - 1) if (x := piece[:j] + piece[j + 1 :]) in self.names]
                     for name in names:
                         out.extend(
-                            _Hit(i, i + width, k, ident, f * TYPO_FACTOR)
+                            _Hit(i, i + width, k, ident, f * GAP_FACTOR)
                             for k, ident, f in self.names[name]
                             if k != _AREA
                         )
