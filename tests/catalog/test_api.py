@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 
 from gridbrain.catalog import classifier, service
 from gridbrain.catalog.loader import read_document, shipped_catalog
-from gridbrain.catalog.tables import catalog_versions
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 
@@ -26,9 +25,7 @@ def small_model() -> Iterator[classifier.Classifier]:
 
 
 @pytest.fixture(autouse=True)
-def _catalog_tables(engine: Engine, small_model: classifier.Classifier) -> None:
-    # until the catalog's migration is in migrations/versions, create its table here
-    catalog_versions.create(engine, checkfirst=True)
+def _small_model(engine: Engine, small_model: classifier.Classifier) -> None:
     classifier.use_classifier(small_model)
 
 
