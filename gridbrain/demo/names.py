@@ -297,6 +297,8 @@ INDUSTRIES = (
     ("教育", 2, ("教育科技", "培训学校")),
     ("文化、体育和娱乐业", 1, ("文化传媒", "体育发展")),
 )
+ENTERPRISE_PREFIX = ("杭州",) * 6 + ("浙江", "杭州余杭", "余杭")
+ENTERPRISE_SUFFIX = ("有限公司",) * 4 + ("有限责任公司", "股份有限公司")
 ENTERPRISE_STATUS = (("存续", 80), ("在业", 10), ("吊销", 3), ("注销", 5), ("迁出", 2))
 
 # the 15 kinds of sensing device (感知设备) and their share of the 71 k devices

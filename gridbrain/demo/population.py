@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -199,10 +200,7 @@ class PopulationMixin(DistrictState):
             for i in range(total):
                 industry, _, words = names.INDUSTRIES[int(ind[i])]
                 uscc = codes.make_uscc("9", "1", DISTRICT6, f"{int(bodies[i]):08d}")
-                name = f"杭州{self.py.choice(names.STEMS)}{self.py.choice(words)}有限公司"
-                while name in used:  # enterprise names are unique in a district
-                    stem = self.py.choice(names.STEMS) + self.py.choice(names.STEMS)
-                    name = f"杭州{stem}{self.py.choice(words)}有限公司"
+                name = _enterprise_name(self.py, words, used)
                 used.add(name)
                 if at_door[i] and len(self.doors):
                     d = int(doors[i])
@@ -269,3 +267,19 @@ _REGION_NAMES = {
     "320923": "江苏省盐城市阜宁县",
     "370826": "山东省济宁市微山县",
 }
+
+
+def _enterprise_name(py: random.Random, words: tuple[str, ...], used: set[str]) -> str:
+    """A unique enterprise name: 杭州荆山科技有限公司, 浙江梦想绿汀贸易有限责任公司, ...
+
+    The plain shape has few combinations; collisions take longer shapes, and past a few tries a
+    branch number, so that the loop always ends."""
+    for attempt in range(12):
+        stem = py.choice(names.STEMS) + (py.choice(names.STEMS) if attempt else "")
+        name = f"{py.choice(names.ENTERPRISE_PREFIX)}{stem}{py.choice(words)}{py.choice(names.ENTERPRISE_SUFFIX)}"
+        if name not in used:
+            return name
+    serial = 1
+    while f"{name}第{serial}分公司" in used:
+        serial += 1
+    return f"{name}第{serial}分公司"

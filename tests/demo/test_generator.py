@@ -152,3 +152,18 @@ def test_history_spans_five_years_with_more_weekday_than_weekend_events(tiny):
     assert (UNTIL - min(t.date() for t in times)).days > 365 * 4.5
     weekday = np.mean([t.weekday() < 5 for t in times])
     assert weekday > 5 / 7  # weekdays carry more than their share
+
+
+def test_enterprise_names_stay_unique_far_beyond_the_plain_combinations():
+    import random
+
+    from gridbrain.demo import names
+    from gridbrain.demo.population import _enterprise_name
+
+    py, used = random.Random(3), set()
+    words = names.INDUSTRIES[0][2]
+    for _ in range(100_000):  # more than one industry gets at seed scale, all with the same words
+        name = _enterprise_name(py, words, used)
+        assert name not in used
+        used.add(name)
+    assert all(n.endswith(("公司",)) for n in used)
