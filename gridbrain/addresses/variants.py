@@ -60,6 +60,7 @@ KINDS = (
     "mixed",
     "alias",
 )
+AMBIGUOUS = "typo_ambiguous"  # withheld typos: not in the accuracy figures; a confident answer there is a guess
 TYPO_POOL = "华新东西南北中兴建明光阳安平和金银丰盛宏福康美德春秋江海山林"
 EXTRA = ("门口", "旁边", "对面", "附近", "路口")
 COMPLAINTS = (
@@ -116,6 +117,8 @@ class Generator:
         self.by_code = {r["code"]: r for r in self.rows}
         self.aliases = list(aliases)
         self.withheld = 0  # typo draws left out because the text would name another address too
+        self.ambiguous: list[Variant] = []  # those texts, for the "refuses to guess" figure
+        self._withheld_name: str | None = None
         self._by_length: dict[int, list[str]] | None = None
 
     # --- library facts ------------------------------------------------------------------------
@@ -153,6 +156,7 @@ class Generator:
                 continue
             if self._ambiguous(out, name, number):
                 self.withheld += 1
+                self._withheld_name = out
                 return None
             return out
         return None
@@ -244,13 +248,21 @@ class Generator:
         if not r.get("road") or len(r["road"]) < 3 or r["level"] not in ("door",) or not self._unique_door(r):
             return None
         typo = self._typo(r["road"], r["number"])
+        if typo is None and self._withheld_name:
+            self._keep_ambiguous(self.core(r, road=self._withheld_name), r)
         return self.core(r, road=typo) if typo else None
 
     def typo_compound(self, r: dict[str, Any]) -> str | None:
         if not r.get("compound") or len(r["compound"]) < 3 or not self._unique_name(r["compound"]):
             return None
         typo = self._typo(r["compound"])
+        if typo is None and self._withheld_name:
+            self._keep_ambiguous(self.core(r, road=None, number=None, compound=self._withheld_name), r)
         return self.core(r, road=None, number=None, compound=typo) if typo else None
+
+    def _keep_ambiguous(self, text: str, r: dict[str, Any]) -> None:
+        self._withheld_name = None
+        self.ambiguous.append(Variant(AMBIGUOUS, text, r["code"], r["level"], r["grid_code"]))
 
     def extra_words(self, r: dict[str, Any]) -> str | None:
         bare = self._bare(r)
@@ -355,7 +367,8 @@ def generate(
     seed: int = 20261124,
     stats: dict[str, int] | None = None,
 ) -> list[Variant]:
-    """`per_kind` variants of each kind (fewer when too few rows fit), in a reproducible order."""
+    """`per_kind` variants of each kind (fewer when too few rows fit), in a reproducible order,
+    then the withheld typos as kind AMBIGUOUS (labelled with the row they were drawn from)."""
     g = Generator(m, rows, aliases, seed)
     out: list[Variant] = []
     for kind in KINDS:
@@ -375,7 +388,7 @@ def generate(
                 made += 1
     if stats is not None:
         stats["withheld_typos"] = g.withheld
-    return out
+    return out + g.ambiguous
 
 
 def _alias_variants(g: Generator, per_kind: int) -> list[Variant]:

@@ -36,7 +36,7 @@ def addresses(
     from gridbrain.addresses import service, tables
     from gridbrain.addresses.matcher import build_matcher, reader
     from gridbrain.addresses.model import MATCH_THRESHOLD
-    from gridbrain.addresses.variants import KINDS, generate, load_rows
+    from gridbrain.addresses.variants import AMBIGUOUS, KINDS, generate, load_rows
     from gridbrain.config import get_settings
     from gridbrain.core.auth import Actor
     from gridbrain.core.db import UnitOfWork, make_engine
@@ -68,7 +68,9 @@ def addresses(
     with reader(engine) as conn:
         rows, aliases = load_rows(conn, per_kind * 4, seed)
     stats: dict[str, int] = {}
-    variants = generate(m, rows, aliases, per_kind=per_kind, seed=seed, stats=stats)
+    everything = generate(m, rows, aliases, per_kind=per_kind, seed=seed, stats=stats)
+    variants = [v for v in everything if v.kind != AMBIGUOUS]
+    ambiguous = [v for v in everything if v.kind == AMBIGUOUS]
     texts = [v.text for v in variants]
     typer.echo(
         f"labelled set: {len(variants):,} variants (seed {seed}, {per_kind} per kind); "
@@ -133,3 +135,13 @@ def addresses(
         f"| **all** | {n} | {total['exact'] / n:.1%} | {total['unresolved'] / n:.1%} | "
         f"{total['wrong'] / n:.2%} | {cp} |"
     )
+    if ambiguous:
+        rs = m.match_many(v.text for v in ambiguous)
+        unresolved = sum(not r.resolved for r in rs)
+        drawn = sum(r.resolved and r.code == v.code for v, r in zip(ambiguous, rs, strict=True))
+        other = len(ambiguous) - unresolved - drawn
+        typer.echo(
+            f"\nwithheld typos (the text fits another address too): {len(ambiguous)}; unresolved "
+            f"{unresolved / len(ambiguous):.1%}, answered with the address the typo was drawn from "
+            f"{drawn / len(ambiguous):.1%}, answered with another {other / len(ambiguous):.1%}"
+        )
