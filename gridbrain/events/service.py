@@ -281,11 +281,18 @@ def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
 def _insert_once(uow: UnitOfWork, row: dict[str, Any]) -> bool:
     """Insert unless (channel, external_id) exists; False when a concurrent retry won."""
     if row["external_id"] is None:
-        uow.execute(events.insert().values(**row))
+        uow.execute(_INSERT_EVENT[0], row)
         return True
-    dialect = postgresql if uow.postgres else sqlite
-    stmt = dialect.insert(events).values(**row).on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    return bool(uow.execute(stmt).rowcount)
+    # RETURNING, not rowcount: psycopg answers -1 for a skipped row
+    return uow.execute(_INSERT_EVENT[1 if uow.postgres else 2], row).first() is not None
+
+
+# compiled once (parameters at execution): plain, and "on conflict do nothing" for PostgreSQL / SQLite
+_INSERT_EVENT = (
+    events.insert(),
+    postgresql.insert(events).on_conflict_do_nothing(index_elements=["channel", "external_id"]).returning(events.c.id),
+    sqlite.insert(events).on_conflict_do_nothing(index_elements=["channel", "external_id"]).returning(events.c.id),
+)
 
 
 # --- transitions --------------------------------------------------------------------------------
@@ -1008,3 +1015,12 @@ def reporter_view(actor: Actor, ev: dict[str, Any]) -> dict[str, Any]:
 def get_event_row(uow: UnitOfWork, actor: Actor, event_id: str) -> dict[str, Any]:
     """The event's stored columns (404 outside the user's area)."""
     return _load(uow, actor, event_id)
+
+
+def training_samples(uow: UnitOfWork, *, since: datetime | None = None) -> list[tuple[str, str]]:
+    """Labelled texts from triage corrections, re-routes and re-dispatched returns, as
+    (text, matter_code) — for the catalog's classifier retraining."""
+    q = sa.select(event_training.c.text, event_training.c.matter_code).where(event_training.c.matter_code.is_not(None))
+    if since is not None:
+        q = q.where(event_training.c.at >= since)
+    return [(r.text, r.matter_code) for r in uow.execute(q.order_by(event_training.c.id))]

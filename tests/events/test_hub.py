@@ -400,3 +400,36 @@ def test_bad_input_names_the_field_and_writes_nothing(client, engine, district, 
         assert r.json()["error"]["field"] == field
     with engine.connect() as c:
         assert c.execute(sa.text("select count(*) from events")).scalar_one() == 0
+
+
+def test_an_event_is_assigned_only_to_a_person_of_its_department(client, engine, district, staff):
+    lat, lng = district.centre(district.grids[1])
+    ev = _post(
+        client,
+        staff.headers("hotline"),
+        channel="app",
+        text="大片垃圾",
+        lat=lat,
+        lng=lng,
+        matter_code="E010101",
+        parameters={"area_m2": 80},
+    )
+    done = _act(client, staff.headers("street1_op"), ev["id"], "assign", assignee="sanitation1")
+    assert done["assignee"] == "sanitation1"
+    r = client.post(
+        f"/api/v1/events/{ev['id']}/actions/assign",
+        json={"assignee": "water_handler"},
+        headers=staff.headers("street1_op"),
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "assignee"
+
+
+def test_triage_corrections_are_offered_as_training_samples(client, engine, district, staff):
+    lat, lng = district.centre(district.grids[0])
+    ev = _post(
+        client, staff.headers("hotline"), channel="hotline_12345", text="你好，我想反映一下情况", lat=lat, lng=lng
+    )
+    _act(client, staff.headers("district_op"), ev["id"], "dispatch", matter_code="C010301")
+    with UnitOfWork(engine) as uow:
+        assert service.training_samples(uow) == [("你好，我想反映一下情况", "C010301")]
