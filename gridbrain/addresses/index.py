@@ -378,9 +378,10 @@ class Matcher:
         return hits
 
     def _typos_around(self, s: str, hits: list[_Hit]) -> list[_Hit]:
-        """A name found exactly may be the tail or head of a longer name written with one
-        character wrong (福科银杏苑: 银杏苑, or 万科银杏苑 mistyped). Such a longer reading is
-        added, and the exact one then counts as no surer than it."""
+        """A name found exactly, next to other name characters, may be part of a longer name
+        written with one character wrong (福科银杏苑: 银杏苑, or 万科银杏苑 mistyped; 祥生柳营新苑:
+        柳营新苑, or 祥生柳营雅苑 mistyped). Such a longer reading is added, and the exact one then
+        counts as no surer than it."""
         out: list[_Hit] = []
         covered: set[int] = set()
         for h in hits:
@@ -403,7 +404,7 @@ class Matcher:
                     continue
                 for i in range(max(left, h.end - ln), min(h.start, right - ln) + 1):
                     piece = s[i : i + ln]
-                    for j in (*range(h.start - i), *range(h.end - i, ln)):
+                    for j in range(ln):  # the wrong character may be inside the exact name too
                         for name in self._typo.get(piece[:j] + "\0" + piece[j + 1 :], ()):
                             out.extend(
                                 _Hit(i, i + ln, k, ident, f * TYPO_FACTOR)
@@ -605,7 +606,7 @@ class Matcher:
 
 
 def _namechar(c: str) -> bool:
-    return c > "\u2e7f"  # CJK (names), not digits, letters, spaces or dashes
+    return c > "\u2e7f" and c != "号"  # CJK (names), not digits, letters, spaces, dashes or 号
 
 
 def _longest(hits: list[_Hit]) -> list[_Hit]:

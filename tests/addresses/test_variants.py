@@ -68,10 +68,15 @@ def test_the_matcher_finds_the_labelled_address_and_never_answers_wrong_with_con
 def test_a_mistyped_longer_name_holding_another_name_is_not_answered_as_the_shorter_one():
     b = IndexBuilder()
     b.add_area("330110001001001", "第1网格", 6)
-    for code, name in (("C1", "万科银杏苑"), ("C2", "银杏苑")):
+    for code, name in (("C1", "万科银杏苑"), ("C2", "银杏苑"), ("C3", "祥生柳营雅苑"), ("C4", "柳营新苑")):
         b.add_row(code, None, "compound", name, None, None, name, None, None, None, "330110001001001", 30.4, 120.0)
     m = b.finish()
     r = m.match("福科银杏苑")  # 万科银杏苑 mistyped, or 银杏苑 after a stray word: not for us to guess
     assert not r.resolved or r.code == "C1"
+    r = m.match("万科银杏园")  # 万科银杏苑 with the last character wrong holds no other name
+    assert r.code == "C1"
+    r = m.match("万科银杏苑苑")
+    assert r.code == "C1"
     assert m.match("银杏苑").code == "C2"
     assert m.match("万科银杏苑").code == "C1"
+    assert not m.match("祥生柳营新苑").resolved  # 祥生柳营雅苑 mistyped, or 柳营新苑 after a brand name
