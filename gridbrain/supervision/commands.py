@@ -43,7 +43,15 @@ def register(app: typer.Typer) -> None:
         wiring.connect(engine)  # escalations re-dispatch: the new handler's clocks start
         if at is not None:
             clock.set_now(at)  # escalations and audit entries carry the drill's time too
+        from gridbrain.core.db import UnitOfWork
+        from gridbrain.supervision.service import reconcile
+
         while True:
+            with UnitOfWork(engine) as uow:
+                lost = reconcile(uow)
+                uow.commit()
+            if lost:
+                typer.echo(f"started the lost clocks of {lost} events")
             res = sweeper.sweep(engine, at)
             typer.echo(
                 f"{clock.local(at):%Y-%m-%d %H:%M:%S} yellow={res.yellow} red={res.red} escalated={res.escalated}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -139,11 +139,13 @@ def start_round(uow: UnitOfWork, event_id: str, *, at: datetime, cause: str = "d
     if ev is None:
         return []
     previous = uow.execute(
-        sa.select(deadlines.c.department_code, deadlines.c.round)
+        sa.select(deadlines.c.department_code, deadlines.c.round, deadlines.c.started_at)
         .where(deadlines.c.event_id == event_id)
         .order_by(deadlines.c.round.desc())
         .limit(1)
     ).first()
+    if previous is not None and previous.started_at >= at and previous.department_code == ev.department_code:
+        return []  # this dispatch already has its clocks (a repeated signal, or reconcile came first)
     _end_live(uow, event_id, at, "ended", "superseded")
     limits = _limits(ev.matter_code, ev.nature)
     if limits is None:
@@ -191,6 +193,28 @@ def start_round(uow: UnitOfWork, event_id: str, *, at: datetime, cause: str = "d
         **dues,
     )
     return ids
+
+
+def reconcile(uow: UnitOfWork, *, older_than: timedelta = timedelta(minutes=5), limit: int = 1000) -> int:
+    """Start the clocks of dispatched events whose signal was lost (a crash between the hub's
+    commit and our handler): open events dispatched a while ago with no round since."""
+    since = clock.now() - older_than
+    d = deadlines.c
+    has_round = sa.exists().where(d.event_id == events.c.id, d.started_at >= events.c.dispatched_at)
+    rows = uow.execute(
+        sa.select(events.c.id, events.c.dispatched_at)
+        .where(
+            events.c.status.in_(("dispatched", "accepted", "in_progress")),
+            events.c.matter_code.is_not(None),
+            events.c.dispatched_at.is_not(None),
+            events.c.dispatched_at <= since,
+            ~has_round,
+        )
+        .limit(limit)
+    ).all()
+    for r in rows:
+        start_round(uow, r.id, at=r.dispatched_at, cause="dispatched")
+    return len(rows)
 
 
 def meet(uow: UnitOfWork, event_id: str, kinds: Iterable[DeadlineKind], *, at: datetime) -> int:

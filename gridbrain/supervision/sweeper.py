@@ -31,7 +31,7 @@ from gridbrain.core.tables import audit_log
 from gridbrain.supervision import model
 from gridbrain.supervision.calendar import rules
 from gridbrain.supervision.model import Colour, SummonsFlag, Unit
-from gridbrain.supervision.service import SWEEPER, record
+from gridbrain.supervision.service import SWEEPER, reconcile, record
 from gridbrain.supervision.tables import cards, deadlines, orders, summons
 
 log = logging.getLogger(__name__)
@@ -363,8 +363,15 @@ def start_worker(engine: Engine, interval_s: float) -> Callable[[], None]:
     stop = threading.Event()
 
     def loop() -> None:
+        passes = 0
         while not stop.is_set():
             try:
+                if passes % 15 == 0:  # every quarter of an hour at the default interval
+                    with UnitOfWork(engine) as uow:
+                        if n := reconcile(uow):
+                            log.warning("supervision: started the lost clocks of %d events", n)
+                        uow.commit()
+                passes += 1
                 res = sweep(engine)
                 if res.yellow or res.red or res.no_report_in or res.orders_overdue:
                     log.info("supervision sweep: %s", res)

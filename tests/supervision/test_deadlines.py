@@ -206,3 +206,38 @@ def test_calendar_limits_run_through_the_night(report, wired, people):  # type: 
     assert c[(1, "response")].due_at == cn(2026, 11, 23, 18, 0)
     assert c[(1, "disposal")].due_at == cn(2026, 11, 23, 16, 0) + timedelta(days=3)
     assert c[(1, "response")].level == "street"
+
+
+def test_clocks_lost_with_a_signal_are_started_by_reconcile_and_never_twice(engine, district, people):  # type: ignore[no-untyped-def]
+    from gridbrain.core.auth import Actor
+
+    # no wiring: the event hub's signal reaches nobody, as if the process died after its commit
+    clock.set_now(cn(2026, 11, 23, 9, 0))
+    lat, lng = district.centre(district.grids[0])
+    with UnitOfWork(engine) as uow:
+        ev = events.report(
+            uow,
+            Actor.system("hotline"),
+            events.Report(channel="hotline_12345", text="楼道堆物", lat=lat, lng=lng, matter_code="T010101"),
+        ).event
+        uow.commit()
+    assert clocks(engine, ev["id"]) == {}
+    with UnitOfWork(engine) as uow:
+        assert service.reconcile(uow) == 0  # too fresh: the signal may still be on its way
+    clock.set_now(cn(2026, 11, 23, 9, 10))
+    with UnitOfWork(engine) as uow:
+        assert service.reconcile(uow) == 1
+        uow.commit()
+    c = clocks(engine, ev["id"])
+    assert c[(1, "response")].started_at == cn(2026, 11, 23, 9, 0)
+    assert c[(1, "disposal")].due_at == cn(2026, 11, 25, 17, 30)
+    with UnitOfWork(engine) as uow:
+        assert service.reconcile(uow) == 0
+        # the late signal arrives after all: no second round
+        service.on_event(
+            uow,
+            "dispatched",
+            {"event_id": ev["id"], "to_status": "dispatched", "at": cn(2026, 11, 23, 9, 0).isoformat()},
+        )
+        uow.commit()
+    assert set(clocks(engine, ev["id"])) == {(1, "response"), (1, "disposal")}
