@@ -16,7 +16,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gridbrain.addresses.index import IndexBuilder, Matcher
+from gridbrain.addresses.index import IndexBuilder
+from gridbrain.addresses.matching import Matcher
 from gridbrain.addresses.model import LEVELS, Candidate, MatchResult
 from gridbrain.addresses.tables import address_aliases, addresses
 from gridbrain.areas.tables import areas
@@ -30,7 +31,7 @@ _BATCH = 20_000
 
 def build_matcher(conn: Connection) -> Matcher:
     """Read the areas, the address library (level by level, parents first) and the aliases."""
-    b = IndexBuilder()
+    b = IndexBuilder(Matcher())
     for r in conn.execute(sa.select(areas.c.code, areas.c.name, areas.c.level)):
         b.add_area(r.code, r.name, r.level)
     a = addresses.c

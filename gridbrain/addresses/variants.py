@@ -40,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gridbrain.addresses.index import Matcher
+from gridbrain.addresses.index import AddressIndex
 from gridbrain.addresses.model import PARTS, Level, label_token, normalize
 from gridbrain.addresses.tables import address_aliases, addresses
 
@@ -109,7 +109,7 @@ def _digits(label: str, convert: Callable[[str], str]) -> str:
 
 class Generator:
     def __init__(
-        self, m: Matcher, rows: Sequence[dict[str, Any]], aliases: Sequence[tuple[str, str, str, str]], seed: int
+        self, m: AddressIndex, rows: Sequence[dict[str, Any]], aliases: Sequence[tuple[str, str, str, str]], seed: int
     ) -> None:
         self.m = m
         self.rng = random.Random(seed)
@@ -359,7 +359,7 @@ def _inherit(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def generate(
-    m: Matcher,
+    m: AddressIndex,
     rows: Sequence[dict[str, Any]],
     aliases: Sequence[tuple[str, str, str, str]],
     *,

@@ -205,12 +205,13 @@ def fake_district() -> tuple[District, dict[str, str]]:
 def memory_matcher():  # type: ignore[no-untyped-def]
     """The matcher of the test library, built straight from its rows: (matcher, library, district)."""
     from gridbrain.addresses.index import IndexBuilder
+    from gridbrain.addresses.matching import Matcher
     from gridbrain.addresses.model import compose_text
     from gridbrain.core.codes import area_level
 
     d, names = fake_district()
     lib = library_rows(d)
-    b = IndexBuilder()
+    b = IndexBuilder(Matcher())
     for code, name in names.items():
         b.add_area(code, name, int(area_level(code)))
     order = ("road", "door", "compound", "building", "unit", "room")

@@ -4,6 +4,7 @@ matcher's answers on the test library."""
 from collections import Counter
 
 from gridbrain.addresses.index import IndexBuilder
+from gridbrain.addresses.matching import Matcher
 from gridbrain.addresses.model import MATCH_THRESHOLD
 from gridbrain.addresses.variants import AMBIGUOUS, KINDS, cn_positional, generate
 from tests.addresses.library import memory_matcher
@@ -66,7 +67,7 @@ def test_the_matcher_finds_the_labelled_address_and_never_answers_wrong_with_con
 
 
 def test_a_mistyped_longer_name_holding_another_name_is_not_answered_as_the_shorter_one():
-    b = IndexBuilder()
+    b = IndexBuilder(Matcher())
     b.add_area("330110001001001", "第1网格", 6)
     for code, name in (("C1", "万科银杏苑"), ("C2", "银杏苑"), ("C3", "祥生柳营雅苑"), ("C4", "柳营新苑")):
         b.add_row(code, None, "compound", name, None, None, name, None, None, None, "330110001001001", 30.4, 120.0)
