@@ -66,6 +66,8 @@ def match_file(
             )
         if out:
             target.close()
+        else:
+            sys.stdout.flush()
     console.print(f"{n} texts, {resolved} resolved, {n - resolved} unresolved")
 
 

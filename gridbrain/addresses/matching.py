@@ -91,14 +91,12 @@ class Matcher(AddressIndex):
         rivals = [(i, sc) for i, (sc, _) in ranked[1:] if not self._is_ancestor(i, best)]
         alternatives = [self.candidate(i, sc) for i, sc in rivals[:MAX_ALTERNATIVES]]
         alternatives += [self.candidate(i, score * 0.9) for i in extra]
-        clear = (
-            not rivals
-            or (score + DEPTH_BONUS * self.level[best]) - (rivals[0][1] + DEPTH_BONUS * self.level[rivals[0][0]])
-            >= AMBIGUOUS_MARGIN
-        )
-        if score >= MATCH_THRESHOLD and clear:
+        top = score + DEPTH_BONUS * self.level[best]
+        tied = sum(top - (sc + DEPTH_BONUS * self.level[i]) < AMBIGUOUS_MARGIN for i, sc in rivals)
+        if score >= MATCH_THRESHOLD and not tied:
             return self.result(best, score, alternatives)
-        return MatchResult.unresolved(score, [self.candidate(best, score), *alternatives])
+        # with n readings equally good, the chance the best one is meant is about 1/n
+        return MatchResult.unresolved(score / (tied + 1), [self.candidate(best, score), *alternatives])
 
     def _scan(self, s: str) -> list[_Hit]:
         """Names found exactly, longest first at each place, left to right."""

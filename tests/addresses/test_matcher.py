@@ -136,3 +136,9 @@ def test_a_compound_name_with_a_character_left_out_or_added_is_still_found(m, li
     assert m.match("湖墅园3幢").code == library.codes["湖墅花园3"]
     assert m.match("湖墅花花园3幢").code == library.codes["湖墅花园3"]
     assert m.match("湖墅大花园3幢").code == library.codes["湖墅花园3"]
+
+
+def test_an_ambiguous_answer_scores_below_the_threshold_even_when_each_reading_is_exact(m, library):
+    r = m.match("金色家园1幢")
+    assert not r.resolved and r.score < 0.7
+    assert [a.score for a in r.alternatives[:2]] == [1.0, 1.0]
