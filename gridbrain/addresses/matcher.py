@@ -25,6 +25,7 @@ from gridbrain.areas.tables import areas
 __all__ = ["Candidate", "MatchResult", "Matcher", "build_matcher", "invalidate", "matcher_for"]
 
 _cache: dict[int, Matcher] = {}
+_prints: dict[int, tuple[object, ...] | None] = {}  # the library's fingerprint when it was built
 _lock = threading.Lock()
 _BATCH = 20_000
 
@@ -66,16 +67,27 @@ def matcher_for(engine: Engine, conn: Connection | None = None) -> Matcher:
 
     It is read through a connection of its own that takes no lock: on SQLite (WAL) a reader
     engine without the BEGIN IMMEDIATE of `make_engine`, so building the index of 1.77 M rows
-    never holds up writers, and a caller inside a unit of work never waits on itself. `conn` is
-    used only for an in-memory SQLite database, which no other connection can see."""
+    never holds up writers, and a caller inside a unit of work never waits on itself.
+
+    Given the caller's `conn` (a unit of work's), it also checks that the library has not
+    changed since the build (smallest and largest code, two index lookups) and rebuilds if it
+    has, so addresses loaded by another process are picked up. Without `conn` the caller
+    `invalidate()`s after changing the library (tests that rebuild it between tests do too)."""
     key = id(engine)
     found = _cache.get(key)
-    if found is not None:
+    fingerprint = _fingerprint(conn) if conn is not None else None
+    if found is not None and (fingerprint is None or _prints.get(key) in (None, fingerprint)):
         return found
     with _lock:
-        if key not in _cache:
-            _cache[key] = _build(engine, conn)
+        if key in _cache and (fingerprint is None or _prints.get(key) in (None, fingerprint)):
+            return _cache[key]
+        _cache[key] = _build(engine, conn)
+        _prints[key] = fingerprint
         return _cache[key]
+
+
+def _fingerprint(conn: Connection) -> tuple[object, ...]:
+    return tuple(conn.execute(sa.select(sa.func.min(addresses.c.code), sa.func.max(addresses.c.code))).one())
 
 
 def _build(engine: Engine, conn: Connection | None) -> Matcher:
@@ -107,5 +119,7 @@ def invalidate(engine: Engine | None = None) -> None:
     with _lock:
         if engine is None:
             _cache.clear()
+            _prints.clear()
         else:
             _cache.pop(id(engine), None)
+            _prints.pop(id(engine), None)

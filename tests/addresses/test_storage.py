@@ -61,3 +61,17 @@ def test_an_exported_library_imports_into_another_database_unchanged(engine, lib
     assert matcher_for(other).match("仓前市民中心").code == library.codes["良睦路18号"]
     matchers.invalidate(other)
     other.dispose()
+
+
+def test_a_caller_inside_a_unit_of_work_gets_a_rebuilt_matcher_after_another_process_loads_addresses(engine, library):
+    with UnitOfWork(engine) as uow:
+        before = matcher_for(engine, uow.conn)
+        assert matcher_for(engine, uow.conn) is before
+    with UnitOfWork(engine) as uow:  # a load that does not invalidate, as another process would
+        row = uow.execute(sa.select(addresses).where(addresses.c.code == library.codes["星河路"])).one()._mapping
+        uow.execute(addresses.insert().values({**row, "code": "ZZZ-1", "road": "新开路", "full_text": "新开路"}))
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        after = matcher_for(engine, uow.conn)
+    assert after is not before
+    assert after.match("新开路").code == "ZZZ-1"
