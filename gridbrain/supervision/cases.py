@@ -147,13 +147,15 @@ def similar_cases(uow: UnitOfWork, actor: Actor, event_id: str, limit: int = 5) 
     klass = _matter_class(ev.matter_code)
     if klass is None:
         return []
-    mine = set(tokens(ev.text or ""))
     rows = uow.execute(
         sa.select(cases)
         .where(cases.c.matter_class == klass, cases.c.event_id != event_id, actor.scope.where(cases.c.area_code))
         .order_by(cases.c.created_at.desc())
         .limit(500)
     ).all()
+    if not rows:
+        return []  # no word cutting (jieba) for the many events whose class has no case yet
+    mine = set(tokens(ev.text or ""))
     scored = []
     for r in rows:
         theirs = set(r.search_text.split())

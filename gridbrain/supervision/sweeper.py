@@ -30,7 +30,7 @@ from gridbrain.core.errors import DomainError
 from gridbrain.core.tables import audit_log
 from gridbrain.supervision import model
 from gridbrain.supervision.calendar import rules
-from gridbrain.supervision.model import Colour, SummonsFlag, Unit
+from gridbrain.supervision.model import Colour, SummonsFlag
 from gridbrain.supervision.service import SWEEPER, reconcile, record
 from gridbrain.supervision.tables import cards, deadlines, orders, summons
 
@@ -93,8 +93,9 @@ _CARD_COLS = (
 )
 
 
-def _insert_cards(uow: UnitOfWork, colour: Colour, ids: list[int], now: datetime) -> list[Any]:
-    """Cards of one colour for the given clocks, straight from their rows; only new ones come back."""
+def _insert_cards(uow: UnitOfWork, colour: Colour, ids: list[int], now: datetime, due: Any = None) -> list[Any]:
+    """Cards of one colour for those of the clocks `ids` where `due` holds, straight from their
+    rows; only cards really inserted come back."""
     if not ids:
         return []
     d = deadlines.c
@@ -111,7 +112,7 @@ def _insert_cards(uow: UnitOfWork, colour: Colour, ids: list[int], now: datetime
         d.area_code,
         d.grid_code,
         d.supervisor_area_code,
-    ).where(_ids(uow, d.id, ids))
+    ).where(_ids(uow, d.id, ids), due if due is not None else sa.true())
     dialect = postgresql if uow.postgres else sqlite
     stmt = (
         dialect.insert(cards)
@@ -154,12 +155,6 @@ def _audit_cards(uow: UnitOfWork, card_ids: list[int], now: datetime) -> None:
     )
 
 
-_CLAIM = [
-    deadlines.c[n]
-    for n in ("id", "status", "unit", "started_at", "yellow_at", "due_at", "paused_at", "yellow_card_at", "red_card_at")
-]
-
-
 def due_clock_ids(engine: Engine, now: datetime) -> list[int]:
     """Ids of the clocks due at `now`, oldest first: one index range scan per pass."""
     with engine.connect() as conn:
@@ -178,48 +173,40 @@ def sweep_clocks_batch(
     """Claim the clocks `ids` that are still due and not held by another sweeper; issue their cards.
 
     Claiming by primary key (not by re-scanning the next_check_at index for every batch) keeps a
-    pass linear: the index fills with dead entries of rows this very pass has just moved on."""
+    pass linear: the index fills with dead entries of rows this very pass has just moved on.
+    The card rules run in SQL, set-based, so no clock row travels to Python; they mirror
+    `model.cards_due` and `model.next_check` (the tested statement of the rules):
+    a running, unpaused clock gets yellow once past yellow_at and red once past due_at (both
+    in one pass when the sweeper comes late); then it is looked at again at due_at, or never."""
     res = SweepResult()
     now = now.astimezone(UTC)
-    rows = uow.execute(
-        _claim(uow, sa.select(*_CLAIM).where(_ids(uow, deadlines.c.id, ids), deadlines.c.next_check_at <= now))
-    ).all()
-    if not rows:
+    d = deadlines.c
+    claimed = list(
+        uow.execute(_claim(uow, sa.select(d.id).where(_ids(uow, d.id, ids), d.next_check_at <= now))).scalars()
+    )
+    if not claimed:
         return None
-    res.clocks_checked = len(rows)
-    yellow: list[int] = []
-    red: list[int] = []
-    other: list[tuple[int, datetime | None]] = []
-    for d in rows:
-        c = model.Clock(Unit(d.unit), d.started_at, d.yellow_at, d.due_at, d.paused_at)
-        y_done, r_done = d.yellow_card_at is not None, d.red_card_at is not None
-        due = model.cards_due(c, now, yellow_issued=y_done, red_issued=r_done) if d.status == "running" else []
-        if Colour.YELLOW in due:
-            yellow.append(d.id)
-        if Colour.RED in due:
-            red.append(d.id)
-        if not due:  # nothing due after all (a clock moved, or stopped): look again when it says
-            nxt = model.next_check(c, yellow_issued=y_done, red_issued=r_done) if d.status == "running" else None
-            other.append((d.id, nxt))
-    inserted = _insert_cards(uow, Colour.YELLOW, yellow, now) + _insert_cards(uow, Colour.RED, red, now)
-    yellow_only = sorted(set(yellow) - set(red))
-    if yellow_only:
-        uow.execute(
-            deadlines.update()
-            .where(_ids(uow, deadlines.c.id, yellow_only))
-            .values(yellow_card_at=now, next_check_at=deadlines.c.due_at)
+    res.clocks_checked = len(claimed)
+    running = sa.and_(d.status == "running", d.paused_at.is_(None))
+    yellow_due = sa.and_(running, d.yellow_card_at.is_(None), d.yellow_at <= now)
+    red_due = sa.and_(running, d.red_card_at.is_(None), d.due_at <= now)
+    inserted = _insert_cards(uow, Colour.YELLOW, claimed, now, yellow_due)
+    inserted += _insert_cards(uow, Colour.RED, claimed, now, red_due)
+    uow.execute(
+        deadlines.update()
+        .where(_ids(uow, d.id, claimed))
+        .values(
+            yellow_card_at=sa.case((yellow_due, now), else_=d.yellow_card_at),
+            red_card_at=sa.case((red_due, now), else_=d.red_card_at),
+            next_check_at=sa.case(
+                (sa.or_(~running, d.red_card_at.is_not(None), d.due_at <= now), sa.null()),
+                (d.yellow_at <= now, d.due_at),
+                else_=d.yellow_at,
+            ),
         )
-    if red:
-        uow.execute(
-            deadlines.update()
-            .where(_ids(uow, deadlines.c.id, red))
-            .values(
-                yellow_card_at=sa.func.coalesce(deadlines.c.yellow_card_at, now), red_card_at=now, next_check_at=None
-            )
-        )
-    for did, nxt in other:
-        uow.execute(deadlines.update().where(deadlines.c.id == did).values(next_check_at=nxt))
+    )
     _audit_cards(uow, [c.id for c in inserted], now)
+    at = now.isoformat()
     for c in inserted:
         if c.colour == "yellow":
             res.yellow += 1
@@ -234,7 +221,7 @@ def sweep_clocks_batch(
             round=c.round,
             department_code=c.department_code,
             area_code=c.area_code,
-            at=now.isoformat(),
+            at=at,
         )
     if rules().escalate_on_red if escalate is None else escalate:
         for c in sorted(inserted, key=lambda c: c.id):

@@ -149,3 +149,30 @@ def test_two_concurrent_sweepers_issue_each_card_once_and_escalate_each_event_on
             .where(deadlines.c.round == 2, deadlines.c.status == "running")
         ).scalar_one()
     assert second == 2 * n  # every escalated event has its street clocks running
+
+
+def test_a_suspended_clock_gets_no_card_and_an_extended_one_turns_red_only_at_its_new_due_time(
+    report,
+    wired,
+    people,  # type: ignore[no-untyped-def]
+):
+    from gridbrain.supervision import service
+
+    paused = report(cn(2026, 11, 23, 9, 0), n=1)
+    extended = report(cn(2026, 11, 23, 9, 0), n=2)
+    clock.set_now(cn(2026, 11, 23, 9, 10))
+    with UnitOfWork(wired) as uow:
+        p = service.request_pause(uow, people["c1_office"], paused, kind="suspension", reason="等待鉴定")
+        service.decide_pause(uow, people["street1_op"], p["id"], approve=True)
+        uow.commit()
+    assert sweeper.sweep(wired, cn(2026, 11, 23, 9, 50)).yellow == 1  # only the running one
+    with UnitOfWork(wired) as uow:
+        e = service.request_pause(
+            uow, people["c1_office"], extended, kind="extension", reason="需协调", value=2, unit="working_hours"
+        )
+        service.decide_pause(uow, people["street1_op"], e["id"], approve=True)
+        uow.commit()
+    assert sweeper.sweep(wired, cn(2026, 11, 23, 10, 30)).red == 0  # the old due time (10:00) has passed
+    late = sweeper.sweep(wired, cn(2026, 11, 23, 12, 1), escalate=False)  # new due time: 12:00
+    assert (late.yellow, late.red) == (0, 1)
+    assert {(r[0], r[3]) for r in card_rows(wired)} == {(extended, "yellow"), (extended, "red")}
