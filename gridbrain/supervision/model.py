@@ -298,12 +298,13 @@ def level_above(level: str | None) -> str | None:
 
 
 def supervisor_prefix(area_code: str, level: str | None) -> str:
-    """The area whose command centre supervises an event handled at `level` in `area_code`.
-
-    Grid and community matters are watched by the street, street matters by the district."""
+    """The area whose staff supervise an event handled at `level` in `area_code`: the level above
+    (a grid worker's community, a community's street, a street's district; the district itself)."""
     digits = area_code[:12]
     match level:
-        case "grid" | "community":
+        case "grid":
+            return digits
+        case "community":
             return digits[:9].ljust(12, "0")
         case _:
             return digits[:6].ljust(12, "0")

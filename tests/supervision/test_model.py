@@ -202,8 +202,8 @@ def test_escalation_climbs_community_street_district_and_stops():
     assert model.level_above("district") is None
 
 
-def test_the_supervisor_of_a_community_matter_is_the_street_and_of_a_street_matter_the_district():
-    assert model.supervisor_prefix("330110001002003", "grid") == "330110001000"
+def test_the_supervisor_is_the_level_above_the_handler():
+    assert model.supervisor_prefix("330110001002003", "grid") == "330110001002"
     assert model.supervisor_prefix("330110001002", "community") == "330110001000"
     assert model.supervisor_prefix("330110001000", "street") == "330110000000"
 
