@@ -242,9 +242,13 @@ def _http_load(
             delay = due - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-        t0 = time.perf_counter() if due is None else max(due, time.perf_counter())
-        r = client().post(url, json=body)
-        if r.status_code not in (200, 201):
+        # at a fixed rate, latency counts from when the request was due (no coordinated omission)
+        t0 = time.perf_counter() if due is None else due
+        try:
+            ok = client().post(url, json=body).status_code in (200, 201)
+        except httpx.HTTPError:
+            ok = False
+        if not ok:
             with lock:
                 errors += 1
         return time.perf_counter() - t0
@@ -281,8 +285,8 @@ def _http(
         ]
         out.append(
             (
-                f"HTTP at {rate:g} req/s",
-                _http_load(port, token, _bodies(db.grids, rate_n + 20, "rate"), max(concurrency, 64), rate),
+                f"HTTP at {rate:g} req/s, {concurrency} clients",
+                _http_load(port, token, _bodies(db.grids, rate_n + 20, "rate"), concurrency, rate),
             )
         )
         return out
@@ -300,7 +304,9 @@ def register(bench: typer.Typer) -> None:
             "postgresql://127.0.0.1:5432/test"
         ),
         modes: Annotated[str, typer.Option(help="comma list: inprocess,http")] = "inprocess,http",
-        concurrency: Annotated[int, typer.Option(help="HTTP client threads (closed loop)")] = 32,
+        concurrency: Annotated[
+            int, typer.Option(help="HTTP client threads; 0: 6 on SQLite, 12 on PostgreSQL (see BENCHMARKS.md)")
+        ] = 0,
         threads: Annotated[int, typer.Option(help="in-process threads")] = 1,
         workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 2,
         rate: Annotated[float, typer.Option(help="fixed request rate for the latency measurement")] = 200.0,
@@ -317,7 +323,8 @@ def register(bench: typer.Typer) -> None:
                 if "inprocess" in modes:
                     runs.append(lambda d: [(f"in-process, {threads} thread(s)", _in_process(d, n, threads))])
                 if "http" in modes:
-                    runs.append(lambda d: _http(d, n, concurrency, workers, rate, int(rate * rate_seconds), port))
+                    clients = concurrency or (6 if kind == "sqlite" else 12)
+                    runs.append(lambda d, c=clients: _http(d, n, c, workers, rate, int(rate * rate_seconds), port))
                 for fn in runs:
                     for label, r in fn(db):
                         results.append((kind, label, r))

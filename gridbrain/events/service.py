@@ -264,7 +264,8 @@ def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
         found = _existing(uow, r.channel, r.external_id or "")
         return Intake(dict(found._mapping), created=False, duplicate_of=found.duplicate_of)
     ev = dict(row)
-    _record(uow, actor, ev, 1, model.REPORTED, None, Status.REPORTED.value, note=None, at=now)
+    unrouted = {**ev, "level": None, "department_code": None}  # as it stood when reported
+    _record(uow, actor, unrouted, 1, model.REPORTED, None, Status.REPORTED.value, note=None, at=now)
     _record(uow, actor, ev, 2, second.past, Status.REPORTED.value, to.value, note=note, at=now)
     if primary is not None:
         uow.execute(

@@ -1,0 +1,31 @@
+"""`gridbrain open311 key create NAME` prints a key an Open311 client can post with."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from gridbrain.config import get_settings
+
+
+def test_the_printed_key_lets_a_client_post_a_request(engine, district, client, monkeypatch):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the CLI is pointed at the SQLite test database file; PostgreSQL runs use a private schema")
+    from gridbrain.cli import app
+
+    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["open311", "key", "create", "city-app", "--channel", "app"])
+        again = CliRunner().invoke(app, ["open311", "key", "create", "city-app"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    key = result.output.strip()
+    assert key.startswith("o311_")
+    lat, lng = district.centre(district.grids[0])
+    r = client.post(
+        "/open311/v2/requests.json", data={"api_key": key, "service_code": "C010301", "lat": str(lat), "long": str(lng)}
+    )
+    assert r.status_code == 201, r.text
+    assert again.exit_code != 0  # the name is taken
