@@ -186,7 +186,8 @@ def returns_by_matter(user: CurrentUser, uow: UowDep) -> dict[str, int]:
 @native.get("/return-visits")
 def return_visits(user: CurrentUser, uow: UowDep) -> list[dict[str, Any]]:
     """Open return-visit (回访) tasks for closed events nobody rated."""
-    return jsonable_encoder(service.list_visits(uow, user))
+    out: list[dict[str, Any]] = jsonable_encoder(service.list_visits(uow, user))
+    return out
 
 
 router = APIRouter()

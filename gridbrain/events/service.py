@@ -655,6 +655,7 @@ def _redispatch(
         decided_level = decision.level.value
     else:
         decided_level = decide(matter, ev.get("parameters") or {}).level.value
+    target: dispatch.Target | None
     if department_code:
         target = dispatch.explicit(uow, matter, department_code, grid_code)
     else:
@@ -996,12 +997,12 @@ def _aware(at: datetime) -> datetime:
 def returns_by_matter(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
     """How many times events of each matter were returned (退单), within the user's scope."""
     q = (
-        sa.select(events.c.matter_code, sa.func.count())
+        sa.select(events.c.matter_code, sa.func.count().label("n"))
         .select_from(event_transitions.join(events, events.c.id == event_transitions.c.event_id))
         .where(event_transitions.c.action == Action.RETURN.past, _visible(actor))
         .group_by(events.c.matter_code)
     )
-    return {r[0] or "": int(r[1]) for r in uow.execute(q)}
+    return {r.matter_code or "": int(r.n) for r in uow.execute(q)}
 
 
 def reporter_view(actor: Actor, ev: dict[str, Any]) -> dict[str, Any]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from gridbrain.core import db
 from gridbrain.core.db import JSONType, metadata
 
 # Aware-UTC timestamps on both databases once core ships UtcDateTime; same storage either way.
-TS: sa.types.TypeEngine = getattr(db, "UtcDateTime", None) or sa.DateTime(timezone=True)
+TS: Any = getattr(db, "UtcDateTime", None) or sa.DateTime(timezone=True)
 _BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 events = sa.Table(

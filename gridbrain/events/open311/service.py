@@ -201,7 +201,7 @@ def _agency(uow: UnitOfWork, ev: dict[str, Any]) -> str | None:
     if ev.get("level") == "grid":
         return "网格员"
     row = uow.execute(sa.select(departments.c.name).where(departments.c.code == code)).first()
-    return row.name if row else code
+    return str(row.name) if row else code
 
 
 def _iso(at: datetime | None) -> str | None:
