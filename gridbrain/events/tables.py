@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
-from gridbrain.core import db
-from gridbrain.core.db import JSONType, metadata
+from gridbrain.core.db import JSONType, UtcDateTime, metadata
 
-# Aware-UTC timestamps on both databases once core ships UtcDateTime; same storage either way.
-TS: Any = getattr(db, "UtcDateTime", None) or sa.DateTime(timezone=True)
+TS = UtcDateTime  # aware UTC on both databases
 _BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 events = sa.Table(
