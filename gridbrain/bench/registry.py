@@ -140,5 +140,9 @@ def register(bench: typer.Typer) -> None:
         typer.echo(f"balanced (accepted + fixed + quarantined = read): {result.balanced}")
         with engine.connect() as conn:
             held = conn.execute(sa.select(sa.func.count()).select_from(people)).scalar_one()
-            queued = conn.execute(sa.select(sa.func.count()).select_from(quarantine)).scalar_one()
-        typer.echo(f"people held {held:,}, quarantine rows {queued:,}; lost: {result.read - held - queued:,}")
+            queued = conn.execute(
+                sa.select(sa.func.count()).select_from(quarantine).where(quarantine.c.run_id == result.run_id)
+            ).scalar_one()
+        typer.echo(f"people held {held:,}, quarantine rows of this run {queued:,}")
+        if fresh:  # every record read is either held or queued for the steward
+            typer.echo(f"lost: {result.read - held - queued:,}")
