@@ -227,3 +227,56 @@ def test_relations_are_stated_by_a_steward_and_derived_from_the_residence(client
     assert sorted(x["kind"] for x in of_house) == ["lives_in", "owns"]
     masked = client.get("/api/v1/relations/house/H1", headers=district.headers("district_op")).json()
     assert all(x["subject_key"] != pid for x in masked)
+
+
+def test_an_enterprise_is_shown_as_it_was_before_a_register_change(client, district):
+    h = district.headers("steward")
+    clock.set_now(datetime(2026, 2, 1, 9, 0))
+    for status in ("存续", "注销"):
+        text = f"统一社会信用代码,企业名称,经营状态\n{credit_code(11)},杭州乙公司,{status}\n"
+        client.post("/api/v1/imports/enterprise", headers=h, files={"file": ("e.csv", text.encode(), CSV)},
+                    data={"source": "market_supervision"})  # fmt: skip
+        clock.advance(timedelta(days=10))
+    now = client.get(f"/api/v1/enterprises/{credit_code(11)}", headers=h).json()
+    then = client.get(f"/api/v1/enterprises/{credit_code(11)}", params={"as_of": "2026-02-05"}, headers=h).json()
+    assert (now["status"], then["status"]) == ("注销", "存续")
+    assert now["source"] == "market_supervision"
+
+
+def test_a_grid_worker_confirms_a_task_through_the_api(client, district):
+    from gridbrain.core.auth import find_user
+    from gridbrain.core.db import UnitOfWork
+    from gridbrain.registry import service as svc
+    from gridbrain.registry.model import PERSON
+
+    pid = person_id(70)
+    with UnitOfWork(client.app.state.engine) as uow:
+        grid = district.grids[0]
+        svc.upsert_batch(
+            uow,
+            PERSON,
+            [
+                {
+                    "id_number": pid,
+                    "name": "张三",
+                    "sex": "M",
+                    "phone": "13800000000",
+                    "birth_date": datetime(1950, 3, 1).date(),
+                    "grid_code": grid,
+                    "area_code": grid,
+                }
+            ],
+            source="import",
+            actor=find_user(uow, "steward"),
+        )
+        uow.commit()
+    h = district.headers("grid1_worker")
+    assert client.post("/api/v1/verification/tasks/generate", headers=h, json={}).json() == {"created": 1}
+    task = client.get("/api/v1/verification/tasks", headers=h).json()[0]
+    assert task["held"]["phone"] == "13800000000"
+    done = client.post(f"/api/v1/verification/tasks/{task['id']}/answer", headers=h, json={"changes": {}})
+    assert done.status_code == 200 and done.json()["status"] == "confirmed"
+    cov = client.get("/api/v1/verification/coverage", headers=h).json()
+    assert cov == [{"grid_code": district.grids[0], "kind": "person", "total": 1, "verified": 1, "coverage": 1.0}]
+    assert client.post("/api/v1/verification/tasks/generate", headers=district.headers("district_op"),
+                       json={}).status_code == 403  # fmt: skip
