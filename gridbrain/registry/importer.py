@@ -146,6 +146,14 @@ def default_notifier() -> Notifier:
     return LogNotifier()
 
 
+def home_area(actor: Actor) -> str:
+    """Where records without a grid belong: the importer's area, or the whole district for an
+    unrestricted importer (so the district's stewards still see them)."""
+    from gridbrain.config import get_settings
+
+    return actor.area_code or get_settings().district_code
+
+
 # --- the run ----------------------------------------------------------------------------------------
 
 
@@ -205,7 +213,7 @@ def import_file(
             format=fmt,
             source=source,
             actor=actor.username,
-            area_code=actor.area_code,
+            area_code=home_area(actor),
             started_at=clock.now(),
             status="running",
         )
@@ -343,7 +351,7 @@ def _prepare(
     for raw, checked in batch:
         result.read += 1
         if checked is not None:
-            place_on_map(spec, checked.values, matcher, actor.area_code)
+            place_on_map(spec, checked.values, matcher, home_area(actor))
             if spec.kind is Kind.HOUSE and not checked.values.get("address_code"):
                 checked.problems.append(model.Problem("address", "not matched to a standard address (the key)"))
         if checked is None or checked.outcome is Outcome.QUARANTINED:
@@ -356,7 +364,7 @@ def _prepare(
                 {
                     "id": new_id(), "run_id": result.run_id, "kind": spec.kind.value, "row_number": raw.number,
                     "record_key": _key_text(raw.values.get(spec.key)), "raw": _raw_json(raw.values),
-                    "reasons": reasons, "source": source, "status": "open", "area_code": actor.area_code,
+                    "reasons": reasons, "source": source, "status": "open", "area_code": home_area(actor),
                     "created_at": now, "resolved_at": None, "resolved_by": None, "resolution": None,
                 }
             )  # fmt: skip

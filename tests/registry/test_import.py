@@ -220,3 +220,15 @@ def test_each_committed_batch_announces_the_changed_records_once(district, uow, 
     rows = [[person_id(60 + i), "甲", "男", "1950-03-01", "", "", "", ""] for i in range(5)]
     importer.import_file(uow, steward(uow), "person", write_csv(tmp_path / "p.csv", rows), matcher=None, batch_size=2)
     assert [s.payload["new"] for s in heard] == [2, 2, 1]
+
+
+def test_records_imported_by_an_unrestricted_admin_stay_visible_to_the_district(district, uow, tmp_path):
+    from gridbrain.registry import quarantine as queue
+
+    admin = auth.find_user(uow, "admin")
+    f = write_csv(tmp_path / "p.csv", [[person_id(80), "甲", "男", "1950-03-01", "", "", "", ""],
+                                       ["330110", "乙", "", "", "", "", "", ""]])  # fmt: skip
+    importer.import_file(uow, admin, "person", f, matcher=None, notifier=Digests())
+    district_steward = steward(uow)
+    assert service.get_record(uow, district_steward, Kind.PERSON, person_id(80)).values["area_code"] == district.code
+    assert queue.list_items(uow, district_steward)[0] == 1
