@@ -96,6 +96,16 @@ def uow(engine: Engine) -> Iterator[UnitOfWork]:
         yield u
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> None:
+    """Argon2 with its lightest parameters: the tests create many users; the algorithm is the same."""
+    from argon2 import PasswordHasher
+
+    from gridbrain.core import auth
+
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_process_state() -> Iterator[None]:
     yield

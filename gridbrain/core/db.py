@@ -125,8 +125,9 @@ class UnitOfWork:
         return is_postgres(self.engine)
 
     def __enter__(self) -> UnitOfWork:
+        # The transaction begins with the first statement (SQLAlchemy's autobegin), so an
+        # open but unused unit of work holds no lock (on SQLite: no BEGIN IMMEDIATE yet).
         self._conn = self.engine.connect()
-        self._conn.begin()
         self._pending = []
         return self
 
@@ -153,12 +154,10 @@ class UnitOfWork:
         pending, self._pending = self._pending, []
         for sig in pending:
             signals.publish(sig)
-        self.conn.begin()
 
     def rollback(self) -> None:
         self.conn.rollback()
         self._pending = []
-        self.conn.begin()
 
 
 @contextmanager
