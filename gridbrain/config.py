@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 10 * 1024 * 1024
     sweeper_interval_s: int = 60
     run_workers: bool = True
+    # e-mail for digests to the data steward (quarantine); without a host they go to the log
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "gridbrain@localhost"
+    steward_email: str = ""
     # the living demo: new problems arrive and open events move on (`make demo` turns it on)
     demo_live: bool = False
     demo_live_interval_s: float = 15.0

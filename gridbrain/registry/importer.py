@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import queue
 import smtplib
 import threading
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from gridbrain.config import Settings
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
@@ -137,12 +137,11 @@ class SmtpNotifier:
             smtp.send_message(msg)
 
 
-def default_notifier() -> Notifier:
-    host = os.environ.get("GRIDBRAIN_SMTP_HOST")
-    to = os.environ.get("GRIDBRAIN_STEWARD_EMAIL")
-    if host and to:
-        port = int(os.environ.get("GRIDBRAIN_SMTP_PORT", "25"))
-        return SmtpNotifier(host, port, os.environ.get("GRIDBRAIN_SMTP_FROM", "gridbrain@localhost"), to)
+def default_notifier(settings: Settings | None = None) -> Notifier:
+    """E-mail when GRIDBRAIN_SMTP_HOST and GRIDBRAIN_STEWARD_EMAIL are set, else the log."""
+    s = settings or Settings()  # read afresh: the environment may have changed since start-up
+    if s.smtp_host and s.steward_email:
+        return SmtpNotifier(s.smtp_host, s.smtp_port, s.smtp_from, s.steward_email)
     return LogNotifier()
 
 
