@@ -16,9 +16,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from gridbrain.addresses import matcher as address_matcher
 from gridbrain.areas import locator
 from gridbrain.core import clock, signals
 from gridbrain.core.db import UnitOfWork, make_engine
+from gridbrain.events import service as events_service
 from gridbrain.migrate import load_all_tables, upgrade
 from tests import factories
 
@@ -88,6 +90,7 @@ def engine(_engine_session: Engine) -> Iterator[Engine]:
     yield _engine_session
     _truncate_all(_engine_session)
     locator.invalidate()
+    address_matcher.invalidate()
 
 
 @pytest.fixture
@@ -111,6 +114,7 @@ def _isolated_process_state() -> Iterator[None]:
     yield
     clock.set_now(None)
     signals.disconnect_all()
+    events_service.use_catalog(None)  # a test that published a catalog version leaves no trace
 
 
 @pytest.fixture

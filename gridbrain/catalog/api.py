@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from gridbrain.catalog import service
 from gridbrain.catalog.classifier import DEFAULT_THRESHOLD
 from gridbrain.catalog.schemas import (
+    Assignment,
     CatalogDocument,
     CatalogPublic,
     ClassifyBody,
@@ -18,10 +19,10 @@ from gridbrain.catalog.schemas import (
     MatterBody,
     MatterPublic,
     MatterSummary,
-    SuggestionPublic,
     VersionPublic,
 )
 from gridbrain.core.auth import Actor
+from gridbrain.core.errors import NotFound
 from gridbrain.core.web import CurrentUser, UowDep, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -93,10 +94,15 @@ def decide(body: DecideBody, user: CurrentUser, uow: UowDep) -> DecisionPublic:
 
 @router.post("/classify", response_model=ClassifyResult)
 def classify(body: ClassifyBody, user: CurrentUser, uow: UowDep) -> ClassifyResult:
-    """The top-k matters for a report text with confidence; `needs_triage` below the threshold."""
-    suggestions, triage = service.suggest(uow, body.text, k=body.k, threshold=DEFAULT_THRESHOLD)
+    """The best matter for a report text, its department and level, with confidence and the
+    next best readings; `needs_triage` below the threshold."""
+    readings, triage = service.assignments(uow, body.text, k=body.k, threshold=DEFAULT_THRESHOLD)
+    if not readings:
+        raise NotFound("no matter of the catalog fits this text")
+    best, *rest = (Assignment(**r) for r in readings)
     return ClassifyResult(
-        suggestions=[SuggestionPublic(**s.__dict__) for s in suggestions],
+        **best.model_dump(),
+        alternatives=rest,
         needs_triage=triage,
         threshold=DEFAULT_THRESHOLD,
         catalog_version=service.active_catalog(uow).version,

@@ -132,14 +132,28 @@ class ClassifyBody(BaseModel):
     k: int = Field(3, ge=1, le=20)
 
 
-class SuggestionPublic(BaseModel):
-    matter_code: str
+class MatterRef(BaseModel):
+    code: str
     name: str
+    class_path: list[str]
+
+
+class DepartmentRef(BaseModel):
+    code: str = Field(description="department type code (the concrete department follows from the place)")
+    name: str
+
+
+class Assignment(BaseModel):
+    """One reading of a text: the matter, and who handles it at which level (定性定责)."""
+
+    matter: MatterRef
+    department: DepartmentRef
+    level: str
     confidence: float
 
 
-class ClassifyResult(BaseModel):
-    suggestions: list[SuggestionPublic]
-    needs_triage: bool = Field(description="top confidence below the threshold: a person chooses (人工分拣)")
+class ClassifyResult(Assignment):
+    alternatives: list[Assignment] = Field(description="the next best readings, best first")
+    needs_triage: bool = Field(description="confidence below the threshold: a person chooses (人工分拣)")
     threshold: float
     catalog_version: str

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gridbrain.areas.service import load_department_types
 from gridbrain.catalog import classifier as text_classifier
 from gridbrain.catalog.loader import department_types, read_document, shipped_catalog
 from gridbrain.catalog.model import Catalog, Decision, Matter, catalog_from_dict, decide, matter_from_dict
@@ -218,6 +219,26 @@ def suggest(
     raw = text_classifier.classify(text, k + 5)
     out = [Suggestion(code, catalog.get(code).name, round(conf, 4)) for code, conf in raw if code in catalog][:k]
     return out, text_classifier.needs_triage([(s.matter_code, s.confidence) for s in out], threshold)
+
+
+def assignments(
+    uow: UnitOfWork, text: str, *, k: int = 3, threshold: float = text_classifier.DEFAULT_THRESHOLD
+) -> tuple[list[dict[str, Any]], bool]:
+    """`suggest`, with each matter's default level and department type (定性定责 without a place)."""
+    suggestions, triage = suggest(uow, text, k=k, threshold=threshold)
+    catalog = active_catalog(uow)
+    names = {t["code"]: t["name"] for t in load_department_types()}
+    out = []
+    for s in suggestions:
+        matter = catalog.get(s.matter_code)
+        decision = decide(matter, {})
+        out.append({
+            "matter": {"code": matter.code, "name": matter.name, "class_path": list(matter.class_path)},
+            "department": {"code": decision.department_type, "name": names.get(decision.department_type, "")},
+            "level": decision.level.value,
+            "confidence": s.confidence,
+        })
+    return out, triage
 
 
 def corrections(uow: UnitOfWork) -> list[tuple[str, str]]:

@@ -7,6 +7,8 @@ import threading
 
 from fastapi import FastAPI
 
+from gridbrain.catalog import service as catalog_service
+from gridbrain.core import signals
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events import outbox, service
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def wire(app: FastAPI) -> None:
+    _follow_the_active_catalog(app)
     if not app.state.run_workers:
         return
     engine = app.state.engine
@@ -38,3 +41,18 @@ def wire(app: FastAPI) -> None:
     thread = threading.Thread(target=loop, name="events-outbox", daemon=True)
     thread.start()
     app.state.stops.append(stop.set)
+
+
+def _follow_the_active_catalog(app: FastAPI) -> None:
+    """Dispatch with the catalog version an admin published (事项清单 edits reach 定性定责 at once)."""
+    engine = app.state.engine
+
+    def load(_signal: signals.Signal | None = None) -> None:
+        try:
+            with UnitOfWork(engine) as uow:
+                service.use_catalog(catalog_service.active_catalog(uow))
+        except Exception:
+            log.exception("could not load the active catalog; keeping the one in use")
+
+    load()
+    signals.connect(catalog_service.PUBLISHED, load)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from gridbrain.catalog import classifier, service
 from gridbrain.catalog.loader import read_document, shipped_catalog
+from gridbrain.catalog.model import decide
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 
@@ -66,9 +67,17 @@ def test_a_report_text_gets_three_suggestions_with_confidence(client, district):
     )
     assert r.status_code == 200
     body = r.json()
-    assert len(body["suggestions"]) == 3
-    assert body["suggestions"][0]["matter_code"] == "E050101"
-    assert body["suggestions"][0]["name"] == "占道经营"
+    assert body["matter"]["code"] == "E050101"
+    assert body["matter"]["name"] == "占道经营"
+    assert body["matter"]["class_path"][0] == "街面秩序"
+    expected = decide(shipped_catalog().get("E050101"), {})
+    assert body["department"]["code"] == expected.department_type
+    assert body["department"]["name"] == {"grid": "网格", "city_management": "城管执法"}[expected.department_type]
+    assert body["level"] == expected.level.value
+    assert 0 < body["confidence"] <= 1
+    assert len(body["alternatives"]) == 2
+    assert all(a["confidence"] <= body["confidence"] for a in body["alternatives"])
+    assert {"matter", "department", "level", "confidence"} <= set(body["alternatives"][0])
     assert body["catalog_version"] == shipped_catalog().version
 
 
