@@ -66,11 +66,9 @@ class AddressesMixin(DistrictState):
                 x1, y1 = pts[2 * k + 1]
                 serial += 1
                 code = self._code(1, serial)
-                mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+                # a road is filed at its start, which lies inside its street (the middle may not)
+                mx, my = x0, y0
                 grid = loc.locate(my, mx)
-                if grid is None:
-                    mx, my = x0, y0
-                    grid = loc.locate(my, mx)
                 assert grid is not None
                 roads.append((code, name, x0, y0, x1, y1))
                 road_rows.append(
@@ -190,8 +188,10 @@ class AddressesMixin(DistrictState):
             angle = rng.uniform(0, 2 * math.pi)
             cx, cy = gx + math.cos(angle) * 0.0012, gy + math.sin(angle) * 0.0009
             cgrid = loc.locate(cy, cx)
-            if cgrid is None:
-                cx, cy, cg = gx, gy, self.doors.grids[gate]
+            gate_grid = self.doors.grids[gate]
+            # the compound belongs to the community its gate's address names
+            if cgrid is None or cgrid.grid_code[:12] != gate_grid[:12]:
+                cx, cy, cg = gx, gy, gate_grid
             else:
                 cg = cgrid.grid_code
             door_text = self.doors.texts[gate]
@@ -225,7 +225,9 @@ class AddressesMixin(DistrictState):
                 b_serial += 1
                 bcode = self._code(4, b_serial)
                 found = bgrids[b]
-                bx, by, bg = (float(bxs[b]), float(bys[b]), found) if found else (cx, cy, cg)
+                # a building stays in its compound's community (its address names that community)
+                inside = found is not None and found[:12] == cg[:12]
+                bx, by, bg = (float(bxs[b]), float(bys[b]), found) if inside else (cx, cy, cg)
                 btext = f"{ctext}{b + 1}幢"
                 units = int(rng.integers(1, UNITS_PER_BUILDING * 2))
                 self.buildings.add(bcode, btext, bg, by, bx)
@@ -251,6 +253,7 @@ class AddressesMixin(DistrictState):
                 )
         self.counts.addresses += self.sink.write(addresses, cols, comp_rows)
         self.counts.by_level["compound"] = len(comp_rows)
+        alias_rows += self._poi_and_former_aliases(roads, used_names)
         self.sink.write(address_aliases, ["address_code", "alias", "kind"], alias_rows)
         self.counts.addresses += self.sink.write(addresses, cols, b_rows)
         self.counts.by_level["building"] = len(b_rows)
@@ -339,3 +342,22 @@ class AddressesMixin(DistrictState):
     def room_text(self, i: int) -> str:
         b = int(self.room_building[i])
         return f"{self.buildings.texts[b]}{self.room_unit[i]}单元{self.room_floor[i]}{self.room_no[i]:02d}室"
+
+    def _poi_and_former_aliases(self, roads: list[tuple[Any, ...]], used: set[str]) -> list[tuple[str, str, str]]:
+        """Well-known places (POI) standing for a door number, and former names of some roads."""
+        rows: list[tuple[str, str, str]] = []
+        taken = set(used)
+        n_poi = max(10, round(len(self.doors) * 0.015))
+        for d in self.rng.choice(len(self.doors), size=min(n_poi, len(self.doors)), replace=False).tolist():
+            name = self.py.choice(names.STEMS) + self.py.choice(names.POI_KINDS)
+            while name in taken:
+                name = self.py.choice(names.STEMS) + self.py.choice(names.STEMS) + self.py.choice(names.POI_KINDS)
+            taken.add(name)
+            rows.append((self.doors.codes[d], name, "poi"))
+        for code, *_ in roads[::10]:  # every tenth road was renamed once
+            name = self.py.choice(names.STEMS) + self.py.choice(names.ROAD_SUFFIX)
+            while name in taken:
+                name = self.py.choice(names.STEMS) + self.py.choice(names.STEMS) + self.py.choice(names.ROAD_SUFFIX)
+            taken.add(name)
+            rows.append((code, name, "former"))
+        return rows

@@ -193,6 +193,11 @@ COMPOUND_SUFFIX = (
     "佳苑",
     "新苑",
 )
+# well-known places that stand for an address (POI aliases)
+POI_KINDS = (
+    "小学", "中学", "幼儿园", "农贸市场", "公园", "社区卫生服务中心", "派出所", "菜市场", "体育中心", "图书馆",
+    "文化礼堂", "邮政所", "超市", "加油站", "地铁站", "公交站", "养老院", "医院",
+)  # fmt: skip
 # where residents and enterprises are registered when not here (for ID numbers)
 BIRTH_REGIONS = (
     ("330110", 48),

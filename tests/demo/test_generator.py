@@ -167,3 +167,35 @@ def test_enterprise_names_stay_unique_far_beyond_the_plain_combinations():
         assert name not in used
         used.add(name)
     assert all(n.endswith(("公司",)) for n in used)
+
+
+def test_addresses_are_filed_in_the_community_and_street_their_text_names(tiny):
+    from gridbrain.areas.tables import areas as area_table
+
+    with tiny[0].connect() as conn:
+        names = dict(conn.execute(sa.select(area_table.c.code, area_table.c.name)).all())
+        rows = conn.execute(
+            sa.select(addresses.c.level, addresses.c.full_text, addresses.c.grid_code).where(
+                addresses.c.level.in_(("road", "door", "compound", "building", "room"))
+            )
+        ).all()
+    for level, text, grid in rows:
+        assert names[grid[:9] + "000"] in text, (level, text, grid)
+        if level != "road":
+            assert names[grid[:12]] in text, (level, text, grid)
+
+
+def test_well_known_places_and_former_road_names_are_aliases(tiny):
+    from gridbrain.addresses.tables import address_aliases
+
+    with tiny[0].connect() as conn:
+        kinds = dict(
+            conn.execute(sa.select(address_aliases.c.kind, sa.func.count()).group_by(address_aliases.c.kind)).all()
+        )
+        poi = conn.execute(
+            sa.select(address_aliases.c.alias, addresses.c.level)
+            .join(addresses, addresses.c.code == address_aliases.c.address_code)
+            .where(address_aliases.c.kind == "poi")
+        ).all()
+    assert set(kinds) == {"compound", "poi", "former"}
+    assert all(level == "door" for _, level in poi)
