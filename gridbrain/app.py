@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -36,6 +37,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # route functions run in a thread pool; keep it within what the connection pool serves
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         for stop in stops:
             stop()

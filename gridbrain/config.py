@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 10 * 1024 * 1024
     sweeper_interval_s: int = 60
     run_workers: bool = True
+    worker_threads: int = 30  # threads serving requests; the connection pool holds two per thread
     # e-mail for digests to the data steward (quarantine); without a host they go to the log
     smtp_host: str = ""
     smtp_port: int = 25

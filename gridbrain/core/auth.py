@@ -28,6 +28,8 @@ class Role(StrEnum):
     DEPARTMENT_HANDLER = "department_handler"
     DATA_STEWARD = "data_steward"
     ADMIN = "admin"
+    # a client system submitting for residents (12345 platform, mini-program back end, Open311 client)
+    OPEN311_CLIENT = "open311_client"
 
 
 ROLE_LABELS = {
@@ -38,6 +40,7 @@ ROLE_LABELS = {
     Role.DEPARTMENT_HANDLER: "职能部门处置人员",
     Role.DATA_STEWARD: "数据管理员",
     Role.ADMIN: "系统管理员",
+    Role.OPEN311_CLIENT: "对接系统",
 }
 
 # Roles whose work needs full ID numbers and phone numbers (verification, data governance,

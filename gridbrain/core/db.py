@@ -73,6 +73,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # A request may hold one connection while a signal handler takes another: size the pool
+        # for two per worker thread (the app limits its threads to 30); SQLite connections are cheap.
+        if "poolclass" not in kwargs and ":memory:" not in url and url != "sqlite://":
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 60)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -95,9 +100,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # no read-to-write upgrade deadlocks
 
         return engine
-    if "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 20)
+    if "poolclass" not in kwargs:  # two connections per worker thread at most (see above)
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 40)
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
 
