@@ -13,6 +13,7 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events import outbox, service
 from gridbrain.events.tables import event_outbox, event_training
+from tests.events.helpers import act, post_event
 
 PAYLOAD_KEYS = {
     "event_id",
@@ -30,22 +31,10 @@ PAYLOAD_KEYS = {
 }
 
 
-def _post(client, headers, **body):
-    r = client.post("/api/v1/events", json=body, headers=headers)
-    assert r.status_code in (200, 201), r.text
-    return r.json()
-
-
-def _act(client, headers, event_id, action, **body):
-    r = client.post(f"/api/v1/events/{event_id}/actions/{action}", json=body, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def _closed_event(client, district, staff, shift=0.0, **extra):
     lat, lng = district.centre(district.grids[0])
     lat += shift  # 0.001° ≈ 111 m: far enough not to be a duplicate
-    ev = _post(
+    ev = post_event(
         client,
         staff.headers("hotline"),
         channel="hotline_12345",
@@ -58,14 +47,14 @@ def _closed_event(client, district, staff, shift=0.0, **extra):
     )
     gw = staff.headers("grid1_worker")
     for a in ("accept", "start", "handle", "verify"):
-        _act(client, gw, ev["id"], a)
-    _act(client, staff.headers("street1_op"), ev["id"], "close", note="已修复")
+        act(client, gw, ev["id"], a)
+    act(client, staff.headers("street1_op"), ev["id"], "close", note="已修复")
     return ev
 
 
 def test_an_unclear_text_goes_to_triage_and_the_operators_choice_becomes_training_data(client, engine, district, staff):
     lat, lng = district.centre(district.grids[0])
-    ev = _post(
+    ev = post_event(
         client, staff.headers("hotline"), channel="hotline_12345", text="你好，我想反映一下情况", lat=lat, lng=lng
     )
     assert ev["status"] == "triage"
@@ -73,7 +62,7 @@ def test_an_unclear_text_goes_to_triage_and_the_operators_choice_becomes_trainin
     assert len(ev["candidates"]) == 3
     listed = client.get("/api/v1/events?status=triage", headers=staff.headers("district_op")).json()
     assert [e["id"] for e in listed["items"]] == [ev["id"]]
-    done = _act(client, staff.headers("district_op"), ev["id"], "dispatch", matter_code="C010301")
+    done = act(client, staff.headers("district_op"), ev["id"], "dispatch", matter_code="C010301")
     assert done["status"] == "dispatched"
     assert done["level"] == "grid"
     with engine.connect() as c:
@@ -83,7 +72,7 @@ def test_an_unclear_text_goes_to_triage_and_the_operators_choice_becomes_trainin
 
 def test_a_clear_text_without_a_chosen_matter_is_classified_and_dispatched(client, district, staff):
     lat, lng = district.centre(district.grids[0])
-    ev = _post(
+    ev = post_event(
         client, staff.headers("hotline"), channel="hotline_12345", text="路灯坏了不亮，晚上很黑", lat=lat, lng=lng
     )
     assert ev["status"] == "dispatched"
@@ -94,7 +83,7 @@ def test_a_clear_text_without_a_chosen_matter_is_classified_and_dispatched(clien
 def test_an_address_without_the_address_library_goes_to_triage_explicitly(client, district, staff):
     from gridbrain.events import classify
 
-    ev = _post(
+    ev = post_event(
         client,
         staff.headers("hotline"),
         channel="hotline_12345",
@@ -109,7 +98,7 @@ def test_an_address_without_the_address_library_goes_to_triage_explicitly(client
 
 
 def test_a_point_outside_the_district_goes_to_triage(client, district, staff):
-    ev = _post(
+    ev = post_event(
         client, staff.headers("hotline"), channel="app", text="路灯不亮", lat=31.5, lng=121.0, matter_code="C010301"
     )
     assert ev["status"] == "triage"
@@ -118,7 +107,7 @@ def test_a_point_outside_the_district_goes_to_triage(client, district, staff):
 
 def test_a_second_report_nearby_is_linked_to_the_open_event_instead_of_dispatched(client, engine, district, staff):
     lat, lng = district.centre(district.grids[0])
-    first = _post(
+    first = post_event(
         client,
         staff.headers("hotline"),
         channel="app",
@@ -129,7 +118,7 @@ def test_a_second_report_nearby_is_linked_to_the_open_event_instead_of_dispatche
         matter_code="C010301",
         reporter={"phone": "13900000001"},
     )
-    second = _post(
+    second = post_event(
         client,
         staff.headers("hotline"),
         channel="hotline_12345",
@@ -144,7 +133,7 @@ def test_a_second_report_nearby_is_linked_to_the_open_event_instead_of_dispatche
     assert second["status"] == "cancelled"
     detail = client.get(f"/api/v1/events/{first['id']}", headers=staff.headers("district_op")).json()
     assert detail["reports_count"] == 2
-    far = _post(
+    far = post_event(
         client,
         staff.headers("hotline"),
         channel="app",
@@ -158,8 +147,8 @@ def test_a_second_report_nearby_is_linked_to_the_open_event_instead_of_dispatche
     # closing the open event answers both reporters, each on their own channel
     gw = staff.headers("grid1_worker")
     for a in ("accept", "start", "handle", "verify"):
-        _act(client, gw, first["id"], a)
-    _act(client, staff.headers("street1_op"), first["id"], "close", note="已修复")
+        act(client, gw, first["id"], a)
+    act(client, staff.headers("street1_op"), first["id"], "close", note="已修复")
     outbox.deliver_due(engine)
     answers = sorted((m["adapter"], m["recipient"]) for m in outbox.sent_log if m["kind"] == "answer")
     assert answers == [("app_push", "13900000001"), ("hotline_12345", "13900000002")]
@@ -168,7 +157,7 @@ def test_a_second_report_nearby_is_linked_to_the_open_event_instead_of_dispatche
 def test_the_list_is_scoped_filtered_and_paginated(client, district, staff):
     for i, g in enumerate([district.grids[0], district.grids[4]]):
         lat, lng = district.centre(g)
-        _post(
+        post_event(
             client,
             staff.headers("hotline"),
             channel="app",
@@ -191,7 +180,7 @@ def test_the_list_is_scoped_filtered_and_paginated(client, district, staff):
 
 def test_another_streets_event_is_404_for_a_street_operator(client, district, staff):
     lat, lng = district.centre(district.grids[4])
-    ev = _post(
+    ev = post_event(
         client, staff.headers("hotline"), channel="app", text="路灯不亮", lat=lat, lng=lng, matter_code="C010301"
     )
     assert client.get(f"/api/v1/events/{ev['id']}", headers=staff.headers("street1_op")).status_code == 404
@@ -199,7 +188,7 @@ def test_another_streets_event_is_404_for_a_street_operator(client, district, st
 
 def test_the_detail_has_a_timeline_with_other_capabilities_entries_and_extensions(client, engine, district, staff):
     lat, lng = district.centre(district.grids[0])
-    ev = _post(
+    ev = post_event(
         client,
         staff.headers("hotline"),
         channel="app",
@@ -233,7 +222,7 @@ def test_every_transition_emits_a_signal_with_the_agreed_payload(client, distric
     for name in ("reported", "dispatched", "accepted", "returned"):
         signals.connect(f"events:event:{name}", got.append)
     lat, lng = district.centre(district.grids[1])
-    ev = _post(
+    ev = post_event(
         client,
         staff.headers("hotline"),
         channel="app",
@@ -243,7 +232,7 @@ def test_every_transition_emits_a_signal_with_the_agreed_payload(client, distric
         matter_code="E010101",
         parameters={"area_m2": 80},
     )
-    _act(client, staff.headers("sanitation1"), ev["id"], "return", reason="不属于本部门")
+    act(client, staff.headers("sanitation1"), ev["id"], "return", reason="不属于本部门")
     assert [s.name for s in got] == ["events:event:reported", "events:event:dispatched", "events:event:returned"]
     for s in got:
         assert set(s.payload) == PAYLOAD_KEYS
@@ -279,7 +268,7 @@ def test_escalate_re_dispatches_to_the_level_above_and_emits_escalated(engine, d
 def test_a_closed_event_reopens_within_the_window_but_not_after(client, district, staff):
     clock.set_now(clock.now())
     ev = _closed_event(client, district, staff)
-    again = _act(client, staff.headers("street1_op"), ev["id"], "reopen", note="又坏了")
+    again = act(client, staff.headers("street1_op"), ev["id"], "reopen", note="又坏了")
     assert again["status"] == "dispatched"
     ev2 = _closed_event(client, district, staff, shift=0.002, external_id="late")
     clock.advance(timedelta(days=8))
@@ -300,7 +289,7 @@ def test_an_unrated_closed_event_gets_one_return_visit_and_rating_finishes_it(cl
         uow.commit()
     visits = client.get("/api/v1/return-visits", headers=staff.headers("street1_op")).json()
     assert [v["event_id"] for v in visits] == [ev["id"]]
-    _act(client, staff.headers("street1_op"), ev["id"], "rate", rating=3, comment="一般")
+    act(client, staff.headers("street1_op"), ev["id"], "rate", rating=3, comment="一般")
     assert client.get("/api/v1/return-visits", headers=staff.headers("street1_op")).json() == []
 
 
@@ -312,10 +301,10 @@ def test_followers_of_a_place_are_told_of_changes(client, engine, district, staf
     )
     assert r.status_code == 201
     lat, lng = district.centre(district.grids[0])
-    ev = _post(
+    ev = post_event(
         client, staff.headers("hotline"), channel="app", text="路灯不亮", lat=lat, lng=lng, matter_code="C010301"
     )
-    _act(client, staff.headers("grid1_worker"), ev["id"], "accept")
+    act(client, staff.headers("grid1_worker"), ev["id"], "accept")
     with engine.connect() as c:
         rows = c.execute(
             sa.select(event_outbox.c.recipient, event_outbox.c.payload).where(event_outbox.c.kind == "follow_update")
@@ -351,7 +340,7 @@ def test_photos_are_stored_with_type_and_size_checks(client, district, staff, tm
     from PIL import Image
 
     lat, lng = district.centre(district.grids[0])
-    ev = _post(
+    ev = post_event(
         client, staff.headers("hotline"), channel="app", text="路灯不亮", lat=lat, lng=lng, matter_code="C010301"
     )
     buf = io.BytesIO()
@@ -404,7 +393,7 @@ def test_bad_input_names_the_field_and_writes_nothing(client, engine, district, 
 
 def test_an_event_is_assigned_only_to_a_person_of_its_department(client, engine, district, staff):
     lat, lng = district.centre(district.grids[1])
-    ev = _post(
+    ev = post_event(
         client,
         staff.headers("hotline"),
         channel="app",
@@ -414,7 +403,7 @@ def test_an_event_is_assigned_only_to_a_person_of_its_department(client, engine,
         matter_code="E010101",
         parameters={"area_m2": 80},
     )
-    done = _act(client, staff.headers("street1_op"), ev["id"], "assign", assignee="sanitation1")
+    done = act(client, staff.headers("street1_op"), ev["id"], "assign", assignee="sanitation1")
     assert done["assignee"] == "sanitation1"
     r = client.post(
         f"/api/v1/events/{ev['id']}/actions/assign",
@@ -427,9 +416,9 @@ def test_an_event_is_assigned_only_to_a_person_of_its_department(client, engine,
 
 def test_triage_corrections_are_offered_as_training_samples(client, engine, district, staff):
     lat, lng = district.centre(district.grids[0])
-    ev = _post(
+    ev = post_event(
         client, staff.headers("hotline"), channel="hotline_12345", text="你好，我想反映一下情况", lat=lat, lng=lng
     )
-    _act(client, staff.headers("district_op"), ev["id"], "dispatch", matter_code="C010301")
+    act(client, staff.headers("district_op"), ev["id"], "dispatch", matter_code="C010301")
     with UnitOfWork(engine) as uow:
         assert service.training_samples(uow) == [("你好，我想反映一下情况", "C010301")]

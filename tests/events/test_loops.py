@@ -9,29 +9,8 @@ import sqlalchemy as sa
 from gridbrain.catalog.loader import load_catalog
 from gridbrain.core import signals
 from gridbrain.events import outbox
-from gridbrain.events.tables import event_outbox, event_training, event_transitions
-
-
-def _post(client, headers, **body):
-    r = client.post("/api/v1/events", json=body, headers=headers)
-    assert r.status_code in (200, 201), r.text
-    return r.json()
-
-
-def _act(client, headers, event_id, action, **body):
-    r = client.post(f"/api/v1/events/{event_id}/actions/{action}", json=body, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def _transitions(engine, event_id):
-    with engine.connect() as c:
-        rows = c.execute(
-            sa.select(event_transitions)
-            .where(event_transitions.c.event_id == event_id)
-            .order_by(event_transitions.c.seq)
-        ).all()
-    return [(r.action, r.from_status, r.to_status) for r in rows]
+from gridbrain.events.tables import event_outbox, event_training
+from tests.events.helpers import act, post_event, transitions
 
 
 def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, district, staff):
@@ -39,7 +18,7 @@ def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, dis
     lat, lng = district.centre(grid)
     seen = []
     signals.connect("events:event:closed", seen.append)
-    created = _post(
+    created = post_event(
         client,
         staff.headers("grid1_worker"),
         channel="patrol",
@@ -56,11 +35,11 @@ def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, dis
     assert created["matter"]["code"] == "E010101"
     eid = created["id"]
     gw = staff.headers("grid1_worker")
-    _act(client, gw, eid, "accept")
-    _act(client, gw, eid, "start")
-    _act(client, gw, eid, "handle", note="已清理")
-    _act(client, gw, eid, "verify", note="现场核查已清理")
-    closed = _act(client, staff.headers("community1_staff"), eid, "close", note="已清理完毕")
+    act(client, gw, eid, "accept")
+    act(client, gw, eid, "start")
+    act(client, gw, eid, "handle", note="已清理")
+    act(client, gw, eid, "verify", note="现场核查已清理")
+    closed = act(client, staff.headers("community1_staff"), eid, "close", note="已清理完毕")
     assert closed["status"] == "closed"
     assert [s.payload["event_id"] for s in seen] == [eid]
     assert seen[0].payload["from_status"] == "verified"
@@ -68,9 +47,9 @@ def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, dis
     assert outbox.deliver_due(engine)[1] == 0
     answers = [m for m in outbox.sent_log if m["kind"] == "answer"]
     assert [(m["event_id"], m["adapter"]) for m in answers] == [(eid, "app_push")]
-    rated = _act(client, gw, eid, "rate", rating=5, comment="很及时")
+    rated = act(client, gw, eid, "rate", rating=5, comment="很及时")
     assert rated["satisfaction"] == 5
-    assert [t[0] for t in _transitions(engine, eid)] == [
+    assert [t[0] for t in transitions(engine, eid)] == [
         "reported",
         "dispatched",
         "accepted",
@@ -84,7 +63,7 @@ def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, dis
 def test_an_iot_alarm_goes_to_the_district_water_bureau_and_back(client, engine, district, staff):
     grid = district.grids[5]
     lat, lng = district.centre(grid)
-    created = _post(
+    created = post_event(
         client,
         staff.headers("hotline"),
         channel="iot",
@@ -103,17 +82,17 @@ def test_an_iot_alarm_goes_to_the_district_water_bureau_and_back(client, engine,
     eid = created["id"]
     wh = staff.headers("water_handler")
     for action in ("accept", "start", "handle"):
-        _act(client, wh, eid, action, note="排涝完成")
+        act(client, wh, eid, action, note="排涝完成")
     # the grid worker of another grid may not verify it; the district operator may
     r = client.post(f"/api/v1/events/{eid}/actions/verify", json={}, headers=staff.headers("grid1_worker"))
     assert r.status_code == 404  # not in that grid worker's area at all
-    _act(client, staff.headers("district_op"), eid, "verify")
-    _act(client, staff.headers("district_op"), eid, "close", note="积水已排除")
+    act(client, staff.headers("district_op"), eid, "verify")
+    act(client, staff.headers("district_op"), eid, "close", note="积水已排除")
     outbox.deliver_due(engine)
     assert [(m["adapter"], m["payload"]["external_id"]) for m in outbox.sent_log if m["kind"] == "answer"] == [
         ("system", "wl-7781-20261124T0800")
     ]
-    assert _act(client, staff.headers("district_op"), eid, "rate", rating=4)["satisfaction"] == 4
+    assert act(client, staff.headers("district_op"), eid, "rate", rating=4)["satisfaction"] == 4
 
 
 def test_the_same_submission_retried_never_makes_a_second_event(client, engine, district, staff):
@@ -136,7 +115,7 @@ def test_the_same_submission_retried_never_makes_a_second_event(client, engine, 
 
 def test_a_returned_event_is_re_dispatched_and_the_return_is_counted(client, engine, district, staff):
     lat, lng = district.centre(district.grids[1])
-    created = _post(
+    created = post_event(
         client,
         staff.headers("hotline"),
         channel="hotline_12345",
@@ -154,15 +133,15 @@ def test_a_returned_event_is_re_dispatched_and_the_return_is_counted(client, eng
     r = client.post(f"/api/v1/events/{eid}/actions/return", json={}, headers=staff.headers("sanitation1"))
     assert r.status_code == 422
     assert r.json()["error"]["field"] == "reason"
-    back = _act(client, staff.headers("sanitation1"), eid, "return", reason="属于城管执法范围：违规倾倒")
+    back = act(client, staff.headers("sanitation1"), eid, "return", reason="属于城管执法范围：违规倾倒")
     assert back["status"] == "returned"
     assert back["returns_count"] == 1
-    again = _act(client, staff.headers("street1_op"), eid, "dispatch", department_code=f"{s1}:city_management")
+    again = act(client, staff.headers("street1_op"), eid, "dispatch", department_code=f"{s1}:city_management")
     assert again["status"] == "dispatched"
     assert again["department"] == f"{s1}:city_management"
-    _act(client, staff.headers("cm1"), eid, "accept")
+    act(client, staff.headers("cm1"), eid, "accept")
     assert client.get("/api/v1/event-returns", headers=staff.headers("district_op")).json() == {"E010101": 1}
-    assert [t[0] for t in _transitions(engine, eid)] == [
+    assert [t[0] for t in transitions(engine, eid)] == [
         "reported",
         "dispatched",
         "returned",
@@ -176,7 +155,7 @@ def test_a_returned_event_is_re_dispatched_and_the_return_is_counted(client, eng
 def test_an_out_of_list_matter_never_reaches_a_grid_worker(client, engine, district, staff):
     lat, lng = district.centre(district.grids[0])
     # H100203 公共场所控烟 is not on the grid workers' list: a re-route to the grid is refused
-    created = _post(
+    created = post_event(
         client,
         staff.headers("hotline"),
         channel="hotline_12345",
@@ -213,7 +192,7 @@ def test_an_out_of_list_matter_never_reaches_a_grid_worker(client, engine, distr
         },
     )
     assert r.status_code == 201
-    moved = _act(client, staff.headers("district_op"), created["id"], "reroute", level="grid", note="按授权下派")
+    moved = act(client, staff.headers("district_op"), created["id"], "reroute", level="grid", note="按授权下派")
     assert moved["level"] == "grid"
 
 
@@ -222,7 +201,7 @@ def test_a_catalog_that_puts_an_unlisted_matter_on_the_grid_is_lifted_to_the_com
 
     service.use_catalog(load_catalog(overrides={"matters": [{"code": "E010101", "grid_list": False}]}))
     lat, lng = district.centre(district.grids[0])
-    created = _post(
+    created = post_event(
         client,
         staff.headers("hotline"),
         channel="app",
@@ -239,7 +218,7 @@ def test_a_catalog_that_puts_an_unlisted_matter_on_the_grid_is_lifted_to_the_com
 
 def test_a_rerouted_event_tells_the_first_department(client, engine, district, staff):
     lat, lng = district.centre(district.grids[1])
-    created = _post(
+    created = post_event(
         client,
         staff.headers("hotline"),
         channel="hotline_12345",
@@ -251,7 +230,7 @@ def test_a_rerouted_event_tells_the_first_department(client, engine, district, s
         parameters={"area_m2": 70},
     )
     first = created["department"]
-    moved = _act(
+    moved = act(
         client,
         staff.headers("street1_op"),
         created["id"],
@@ -268,7 +247,7 @@ def test_a_rerouted_event_tells_the_first_department(client, engine, district, s
 
 def test_an_illegal_action_answers_409_with_the_status_and_allowed_actions(client, district, staff):
     lat, lng = district.centre(district.grids[0])
-    created = _post(
+    created = post_event(
         client,
         staff.headers("hotline"),
         channel="app",
