@@ -70,6 +70,11 @@ def _active_row(uow: UnitOfWork) -> Any | None:
     return uow.execute(sa.select(catalog_versions).where(catalog_versions.c.active.is_(True))).first()
 
 
+def published_catalog(uow: UnitOfWork) -> Catalog | None:
+    """The active published version, or None while the shipped catalog is in force."""
+    return active_catalog(uow) if _active_row(uow) is not None else None
+
+
 def active_catalog(uow: UnitOfWork) -> Catalog:
     """The catalog in force: the active published version, else the shipped one."""
     if not _has_versions(uow):

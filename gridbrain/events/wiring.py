@@ -50,7 +50,9 @@ def _follow_the_active_catalog(app: FastAPI) -> None:
     def load(_signal: signals.Signal | None = None) -> None:
         try:
             with UnitOfWork(engine) as uow:
-                service.use_catalog(catalog_service.active_catalog(uow))
+                published = catalog_service.published_catalog(uow)
+            if published is not None:  # otherwise keep the catalog in use (shipped, or a district's)
+                service.use_catalog(published)
         except Exception:
             log.exception("could not load the active catalog; keeping the one in use")
 
