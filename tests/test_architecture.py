@@ -37,7 +37,9 @@ def test_capabilities_import_only_from_their_left(cap, path):
     for name in _imports(path):
         parts = name.split(".")
         if parts[0] == "gridbrain" and len(parts) > 1:
-            assert parts[1] not in TOP | {"app"}, f"{path.relative_to(ROOT)} imports {name}, which sits on top of everything"
+            assert parts[1] not in TOP | {"app"}, (
+                f"{path.relative_to(ROOT)} imports {name}, which sits on top of everything"
+            )
         if parts[0] != "gridbrain" or len(parts) < 2 or parts[1] not in RANK:
             continue
         other = parts[1]
@@ -59,7 +61,7 @@ def test_the_kernel_imports_no_capability():
 @pytest.mark.parametrize("path", sorted(ROOT.rglob("model.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_model_files_are_pure(path):
     for name in _imports(path):
-        assert not name.split(".")[0] in IMPURE, f"{path.relative_to(ROOT)} imports {name}"
+        assert name.split(".")[0] not in IMPURE, f"{path.relative_to(ROOT)} imports {name}"
         assert name.split(".")[0] not in ("os", "pathlib", "socket", "subprocess", "sqlite3"), name
 
 

@@ -226,8 +226,10 @@ class AddressesMixin(DistrictState):
                 bcode = self._code(4, b_serial)
                 found = bgrids[b]
                 # a building stays in its compound's community (its address names that community)
-                inside = found is not None and found[:12] == cg[:12]
-                bx, by, bg = (float(bxs[b]), float(bys[b]), found) if inside else (cx, cy, cg)
+                if found is not None and found[:12] == cg[:12]:
+                    bx, by, bg = float(bxs[b]), float(bys[b]), found
+                else:
+                    bx, by, bg = cx, cy, cg
                 btext = f"{ctext}{b + 1}幢"
                 units = int(rng.integers(1, UNITS_PER_BUILDING * 2))
                 self.buildings.add(bcode, btext, bg, by, bx)

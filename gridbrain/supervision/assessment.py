@@ -202,11 +202,10 @@ def assess(
 def _names(uow: UnitOfWork, by: str, keys: list[str]) -> dict[str, str]:
     if not keys:
         return {}
-    if by == "department":
-        q = sa.select(departments.c.code, departments.c.name).where(departments.c.code.in_(keys))
-    else:
-        q = sa.select(areas.c.code, areas.c.name).where(areas.c.code.in_(keys))
-    return {r[0]: r[1] for r in uow.execute(q)}
+    table = departments if by == "department" else areas
+    q = sa.select(table.c.code, table.c.name).where(table.c.code.in_(keys))
+    rows: list[Any] = list(uow.execute(q))
+    return {str(row.code): str(row.name) for row in rows}
 
 
 COLUMNS = [

@@ -133,7 +133,7 @@ def search_cases(
         stmt = stmt.where(cases.c.search_text.contains(f" {w} ", autoescape=True))
     if matter_class:
         stmt = stmt.where(cases.c.matter_class == matter_class)
-    rows = uow.execute(stmt.order_by(cases.c.created_at.desc()).limit(2000)).all()
+    rows = list(uow.execute(stmt.order_by(cases.c.created_at.desc()).limit(2000)).all())
     if tag:
         rows = [r for r in rows if tag in (r.tags or [])]
     title_hits = {r.id: sum(w in r.title.lower() for w in words) for r in rows}

@@ -297,9 +297,11 @@ def summons_next_check(s: Any, changed: dict[str, Any] | None = None) -> datetim
     if v.get("result_at") is not None:
         return None
     if v.get("reported_in_at") is None and v.get("no_report_in_at") is None:
-        return v["report_in_due_at"]
+        due: datetime | None = v["report_in_due_at"]
+        return due
     if v.get("reported_in_at") is not None and v.get("no_result_at") is None:
-        return v["result_due_at"]
+        result_due: datetime | None = v["result_due_at"]
+        return result_due
     return None
 
 

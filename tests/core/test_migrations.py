@@ -5,7 +5,7 @@ from gridbrain.core.db import UtcDateTime
 from gridbrain.migrate import load_all_tables
 
 
-def _same_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # noqa: ANN001
+def _same_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
     if isinstance(metadata_type, UtcDateTime):
         return not hasattr(inspected_type, "timezone")  # compare as the DateTime it is stored as
     return None  # default comparison
