@@ -462,7 +462,9 @@ def _pause_row(uow: UnitOfWork, actor: Actor, pause_id: int) -> Any:
     return row
 
 
-def decide_pause(uow: UnitOfWork, actor: Actor, pause_id: int, *, approve: bool, note: str | None = None) -> dict[str, Any]:
+def decide_pause(
+    uow: UnitOfWork, actor: Actor, pause_id: int, *, approve: bool, note: str | None = None
+) -> dict[str, Any]:
     """An operator approves or rejects; only an approved request moves or stops the clocks."""
     if actor.role not in OPERATORS:
         raise Forbidden(f"role {actor.role} may not decide on extensions or suspensions")
@@ -537,7 +539,9 @@ def end_suspension(uow: UnitOfWork, actor: Actor, pause_id: int) -> dict[str, An
     return pause_view(_pause_row(uow, actor, pause_id))
 
 
-def list_pauses(uow: UnitOfWork, actor: Actor, *, status: str | None = None, event_id: str | None = None) -> list[dict[str, Any]]:
+def list_pauses(
+    uow: UnitOfWork, actor: Actor, *, status: str | None = None, event_id: str | None = None
+) -> list[dict[str, Any]]:
     q = sa.select(pauses).where(actor.scope.where(pauses.c.area_code)).order_by(pauses.c.id.desc())
     if status:
         q = q.where(pauses.c.status == status)
