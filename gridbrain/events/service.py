@@ -8,6 +8,7 @@ messages and signals are durable together or not at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -265,8 +266,15 @@ def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
         return Intake(dict(found._mapping), created=False, duplicate_of=found.duplicate_of)
     ev = dict(row)
     unrouted = {**ev, "level": None, "department_code": None}  # as it stood when reported
-    _record(uow, actor, unrouted, 1, model.REPORTED, None, Status.REPORTED.value, note=None, at=now)
-    _record(uow, actor, ev, 2, second.past, Status.REPORTED.value, to.value, note=note, at=now)
+    _record_many(
+        uow,
+        actor,
+        [
+            _Move(unrouted, 1, model.REPORTED, None, Status.REPORTED.value, None),
+            _Move(ev, 2, second.past, Status.REPORTED.value, to.value, note),
+        ],
+        at=now,
+    )
     if primary is not None:
         uow.execute(
             events.update()
@@ -318,6 +326,18 @@ def _payload(
     }
 
 
+@dataclass(frozen=True)
+class _Move:
+    """One transition to record: the event as it stands after the move, and the move."""
+
+    ev: dict[str, Any]
+    seq: int
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
 def _record(
     uow: UnitOfWork,
     actor: Actor,
@@ -331,40 +351,63 @@ def _record(
     at: datetime,
 ) -> None:
     """Append one transition row, its audit entry and its signal (after commit)."""
-    uow.execute(
-        _INSERT_TRANSITION,
-        {
-            "event_id": ev["id"],
-            "seq": seq,
-            "at": at,
-            "action": action,
-            "from_status": from_status,
-            "to_status": to_status,
-            "actor": actor.username,
-            "actor_role": actor.role,
-            "department_code": ev.get("department_code"),
-            "level": ev.get("level"),
-            "note": note,
-        },
-    )
-    audit.record(
-        uow,
-        f"events:event:{action}",
-        actor=actor,
-        subject_id=ev["id"],
-        area_code=ev.get("area_code"),
-        detail={
-            "seq": seq,
-            "from": from_status,
-            "to": to_status,
-            "note": note,
-            "department_code": ev.get("department_code"),
-            "level": ev.get("level"),
-        },
-    )
-    uow.emit(f"events:event:{action}", **_payload(ev, action, from_status, to_status, actor, at))
+    _record_many(uow, actor, [_Move(ev, seq, action, from_status, to_status, note)], at=at)
 
 
+def _record_many(uow: UnitOfWork, actor: Actor, moves: list[_Move], *, at: datetime) -> None:
+    """Append transition rows, their audit entries (the same entries `audit.record` writes) and
+    their signals: one statement for the transitions and one for the audit entries, whatever
+    their number (a report records two moves)."""
+    transitions = []
+    entries = []
+    logged_at = clock.now()
+    for m in moves:
+        ev = m.ev
+        tag = f"events:event:{m.action}"
+        if not _AUDIT_TAG.match(tag):
+            raise ValueError(f"audit tag must read capability:subject:action, got {tag!r}")
+        transitions.append(
+            {
+                "event_id": ev["id"],
+                "seq": m.seq,
+                "at": at,
+                "action": m.action,
+                "from_status": m.from_status,
+                "to_status": m.to_status,
+                "actor": actor.username,
+                "actor_role": actor.role,
+                "department_code": ev.get("department_code"),
+                "level": ev.get("level"),
+                "note": m.note,
+            }
+        )
+        entries.append(
+            {
+                "at": logged_at,
+                "tag": tag,
+                "subject_id": ev["id"],
+                "actor": actor.username,
+                "actor_role": actor.role,
+                "area_code": ev.get("area_code"),
+                "detail": {
+                    "seq": m.seq,
+                    "from": m.from_status,
+                    "to": m.to_status,
+                    "note": m.note,
+                    "department_code": ev.get("department_code"),
+                    "level": ev.get("level"),
+                },
+            }
+        )
+    # a list of parameter sets: executemany (psycopg sends them in one pipeline)
+    uow.execute(_INSERT_TRANSITION, transitions if len(transitions) > 1 else transitions[0])
+    uow.execute(_INSERT_AUDIT, entries if len(entries) > 1 else entries[0])
+    for m in moves:
+        uow.emit(f"events:event:{m.action}", **_payload(m.ev, m.action, m.from_status, m.to_status, actor, at))
+
+
+_AUDIT_TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")  # as gridbrain.core.audit checks it
+_INSERT_AUDIT = audit_log.insert()
 _INSERT_TRANSITION = event_transitions.insert()
 
 
