@@ -77,7 +77,7 @@ def create_app(
                 app.include_router(mod.router)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for cap in (*CAPABILITIES, "web"):
+    for cap in (*CAPABILITIES, "web", "demo"):
         mod = optional(f"gridbrain.{cap}.wiring")
         if mod is not None:
             mod.wire(app)
