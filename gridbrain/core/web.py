@@ -17,7 +17,8 @@ from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import DomainError, Forbidden, Unauthenticated
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
+    # async: it only reads app state, so it runs on the event loop (no thread-pool hop per request)
     engine: Engine = request.app.state.engine
     return engine
 

@@ -48,18 +48,23 @@ def delegated(uow: UnitOfWork, matter_code: str, grid_code: str) -> bool:
     return any(grid_code.startswith(Scope.of_area(r.area_code).prefix or "") for r in rows)
 
 
+# built once (they run for nearly every report); the values come as parameters at execution
+_GRID_WORKER = (
+    sa.select(users.c.username)
+    .where(users.c.role == Role.GRID_WORKER, users.c.area_code == sa.bindparam("grid"), users.c.active)
+    .order_by(users.c.id)
+    .limit(1)
+)
+_DEPARTMENT = sa.select(departments.c.code).where(departments.c.code == sa.bindparam("code"))
+
+
 def grid_worker_of(uow: UnitOfWork, grid_code: str) -> str | None:
-    row = uow.execute(
-        sa.select(users.c.username)
-        .where(users.c.role == Role.GRID_WORKER, users.c.area_code == grid_code, users.c.active)
-        .order_by(users.c.id)
-        .limit(1)
-    ).first()
+    row = uow.execute(_GRID_WORKER, {"grid": grid_code}).first()
     return row.username if row else None
 
 
 def department_exists(uow: UnitOfWork, code: str) -> bool:
-    return uow.execute(sa.select(departments.c.code).where(departments.c.code == code)).first() is not None
+    return uow.execute(_DEPARTMENT, {"code": code}).first() is not None
 
 
 def resolve(uow: UnitOfWork, matter: Matter, level: str, grid_code: str) -> Target | None:
