@@ -17,6 +17,7 @@ def test_the_district_operator_sees_all_streets_and_grids_on_the_map(page, live_
     page.wait_for_selector("#map[data-ready='1']", timeout=20_000)
     assert page.locator("#area-name").inner_text() == "余杭区"
     assert page.locator("#streets li").count() == 18
+    assert page.locator("#children-title").inner_text() == "街道"
     assert page.evaluate("window.gridbrainMap.gridCount") == 1476
     assert "18 个下级区域 · 1476 个网格" in page.locator("#area-stats").inner_text()
     # the grids are drawn: Leaflet renders them on a canvas or as SVG paths inside the map
@@ -31,6 +32,7 @@ def test_a_street_operator_sees_only_their_street(page, live_server):
     assert name.endswith(("街道", "镇"))
     grids = page.evaluate("window.gridbrainMap.gridCount")
     assert 0 < grids < 1476
+    assert page.locator("#children-title").inner_text() == "社区"
     shot(page, "street-map")
 
 

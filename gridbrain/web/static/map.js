@@ -26,6 +26,8 @@
   }).addTo(map);
   document.getElementById("area-stats").textContent =
     top.children.length + " 个下级区域 · " + grids.features.length + " 个网格";
+  const titles = { street: "街道", community: "社区", grid: "网格" };
+  if (top.children.length) document.getElementById("children-title").textContent = titles[top.children[0].level] || "下级区域";
   const list = document.getElementById("streets");
   top.children.forEach((c) => {
     const li = document.createElement("li");
