@@ -1,6 +1,7 @@
 """Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
 
-PostgreSQL: GRIDBRAIN_TEST_POSTGRES (default postgresql://127.0.0.1:5432/test). Each test run
+PostgreSQL: GRIDBRAIN_TEST_POSTGRES, or GRIDBRAIN_DATABASE_URL when it is a PostgreSQL URL (default
+postgresql://127.0.0.1:5432/test). Each test run
 gets its own schema, so parallel runs never see each other. When CI=true a PostgreSQL test that
 cannot connect fails; elsewhere it is skipped with the reason.
 """
@@ -25,7 +26,11 @@ from gridbrain.migrate import load_all_tables, upgrade
 from tests import factories
 
 ON_CI = os.environ.get("CI", "").lower() == "true"
-PG_URL = os.environ.get("GRIDBRAIN_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+_APP_DB = os.environ.get("GRIDBRAIN_DATABASE_URL", "")
+# PostgreSQL for tests: GRIDBRAIN_TEST_POSTGRES, else GRIDBRAIN_DATABASE_URL when it names PostgreSQL
+PG_URL = os.environ.get("GRIDBRAIN_TEST_POSTGRES") or (
+    _APP_DB if _APP_DB.startswith(("postgresql", "postgres:")) else "postgresql://127.0.0.1:5432/test"
+)
 MQTT_ADDR = os.environ.get("GRIDBRAIN_TEST_MQTT", "127.0.0.1:1883")
 
 
