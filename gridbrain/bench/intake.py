@@ -6,11 +6,14 @@ Each run builds a fresh database (a temporary SQLite file, or a new schema on th
 server given by --postgres) holding a small district of 4 streets × 4 communities × 4 grids.
 Half the reports name their matter and parameters; the other half are free text the classifier
 has to place. Over HTTP, the server runs as `uvicorn gridbrain.app:create_app --factory
---workers W` in a subprocess and the load comes from threads in this process (same machine).
+--workers W` in a subprocess and the load comes from threads in this process (same machine),
+each with one keep-alive `http.client` connection (`--client httpx` for the heavier client the
+figures before 2026-11-24 08:40 UTC used).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import secrets
@@ -219,8 +222,32 @@ def _serve(db: Database, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not come up within 60 s")
 
 
+class _LightClient:
+    """One keep-alive HTTP/1.1 connection (the standard library's `http.client`): the load
+    generator shares the cores with the server, so it should spend as little CPU as it can."""
+
+    def __init__(self, port: int, headers: dict[str, str]) -> None:
+        import http.client
+
+        self._make = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn = self._make()
+        self.headers = {**headers, "Content-Type": "application/json"}
+
+    def post(self, path: str, body: dict[str, Any]) -> int:
+        data = json.dumps(body).encode()
+        try:
+            self.conn.request("POST", path, body=data, headers=self.headers)
+            resp = self.conn.getresponse()
+            resp.read()
+        except OSError:
+            self.conn.close()
+            self.conn = self._make()
+            raise
+        return resp.status
+
+
 def _http_load(
-    port: int, token: str, bodies: list[dict[str, Any]], concurrency: int, rate: float | None
+    port: int, token: str, bodies: list[dict[str, Any]], concurrency: int, rate: float | None, light: bool = True
 ) -> dict[str, float]:
     import httpx
 
@@ -230,11 +257,17 @@ def _http_load(
     errors = 0
     lock = threading.Lock()
 
-    def client() -> httpx.Client:
+    def client() -> Any:
         c = getattr(local, "c", None)
         if c is None:
-            c = local.c = httpx.Client(headers=headers, timeout=30)
+            c = local.c = _LightClient(port, headers) if light else httpx.Client(headers=headers, timeout=30)
         return c
+
+    def post(body: dict[str, Any]) -> bool:
+        c = client()
+        if light:
+            return bool(c.post("/api/v1/events", body) in (200, 201))
+        return bool(c.post(url, json=body).status_code in (200, 201))
 
     def send(body: dict[str, Any], due: float | None = None) -> float:
         nonlocal errors
@@ -245,8 +278,8 @@ def _http_load(
         # at a fixed rate, latency counts from when the request was due (no coordinated omission)
         t0 = time.perf_counter() if due is None else due
         try:
-            ok = client().post(url, json=body).status_code in (200, 201)
-        except httpx.HTTPError:
+            ok = post(body)
+        except (httpx.HTTPError, OSError):
             ok = False
         if not ok:
             with lock:
@@ -272,7 +305,7 @@ def _http_load(
 
 
 def _http(
-    db: Database, n: int, concurrency: int, workers: int, rate: float, rate_n: int, port: int
+    db: Database, n: int, concurrency: int, workers: int, rate: float, rate_n: int, port: int, light: bool = True
 ) -> list[tuple[str, dict[str, float]]]:
     token = _token(db.engine)
     proc = _serve(db, port, workers)
@@ -280,13 +313,13 @@ def _http(
         out = [
             (
                 f"HTTP closed loop, {concurrency} clients",
-                _http_load(port, token, _bodies(db.grids, n + 20, "http"), concurrency, None),
+                _http_load(port, token, _bodies(db.grids, n + 20, "http"), concurrency, None, light),
             )
         ]
         out.append(
             (
                 f"HTTP at {rate:g} req/s, {concurrency} clients",
-                _http_load(port, token, _bodies(db.grids, rate_n + 20, "rate"), concurrency, rate),
+                _http_load(port, token, _bodies(db.grids, rate_n + 20, "rate"), concurrency, rate, light),
             )
         )
         return out
@@ -312,6 +345,10 @@ def register(bench: typer.Typer) -> None:
         rate: Annotated[float, typer.Option(help="fixed request rate for the latency measurement")] = 200.0,
         rate_seconds: Annotated[float, typer.Option(help="seconds at the fixed rate")] = 10.0,
         port: Annotated[int, typer.Option(help="TCP port of the server under test")] = 8765,
+        client: Annotated[
+            str,
+            typer.Option(help="HTTP load generator: light (http.client keep-alive) or httpx (figures before 11-24)"),
+        ] = "light",
     ) -> None:
         """Events/s through the whole intake and p99 latency at a fixed rate."""
         results: list[tuple[str, str, dict[str, float]]] = []
@@ -324,7 +361,10 @@ def register(bench: typer.Typer) -> None:
                     runs.append(lambda d: [(f"in-process, {threads} thread(s)", _in_process(d, n, threads))])
                 if "http" in modes:
                     clients = concurrency or (6 if kind == "sqlite" else 12)
-                    runs.append(lambda d, c=clients: _http(d, n, c, workers, rate, int(rate * rate_seconds), port))
+                    light = client != "httpx"
+                    runs.append(
+                        lambda d, c=clients, lt=light: _http(d, n, c, workers, rate, int(rate * rate_seconds), port, lt)
+                    )
                 for fn in runs:
                     for label, r in fn(db):
                         results.append((kind, label, r))
