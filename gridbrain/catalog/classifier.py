@@ -24,6 +24,7 @@ from typing import Any
 
 import jieba
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
@@ -109,8 +110,20 @@ def _pruned(model: LinearSVC) -> LinearSVC:
 
 
 def _scores(pipe: Pipeline, texts: Sequence[str]) -> np.ndarray:
-    scores = np.asarray(pipe.decision_function(list(texts)), dtype=float)
-    if scores.ndim == 1:  # two classes: sklearn returns one column
+    model = pipe.named_steps["model"]
+    coef = getattr(model, "coef_", None)
+    if coef is None or not sparse.issparse(coef):
+        scores = np.asarray(pipe.decision_function(list(texts)), dtype=float)
+    else:
+        # decision_function re-transposes the sparse weights on every call; keep them transposed
+        coef_t = getattr(model, "_gridbrain_coef_t", None)
+        if coef_t is None or coef_t.shape[::-1] != coef.shape:
+            coef_t = sparse.csr_matrix(coef.T)
+            model._gridbrain_coef_t = coef_t
+        features = pipe.named_steps["features"].transform(list(texts))
+        scores = np.asarray((features @ coef_t).toarray(), dtype=float) + model.intercept_
+    if scores.ndim == 1 or scores.shape[1] == 1:  # two classes: sklearn returns one column
+        scores = scores.ravel()
         scores = np.column_stack([-scores, scores])
     return scores
 

@@ -151,3 +151,17 @@ def test_training_needs_two_matters_and_prediction_needs_training() -> None:
         Classifier().train([("路灯坏了", "T1")])
     with pytest.raises(Invalid):
         Classifier().predict("路灯坏了")
+
+
+def test_the_fast_scoring_path_gives_exactly_the_models_own_scores(
+    trained: Classifier, split: tuple[list[tuple[str, str]], list[tuple[str, str]]]
+) -> None:
+    import numpy as np
+
+    from gridbrain.catalog.classifier import _scores
+
+    texts = [t for t, _ in split[1][:120]]
+    pipe = trained._pipeline
+    assert pipe is not None
+    expected = np.asarray(pipe.decision_function(texts), dtype=float)
+    assert np.array_equal(_scores(pipe, texts), expected)
