@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
 from gridbrain.config import get_settings
 
 
 def test_the_printed_key_lets_a_client_post_a_request(engine, district, client, monkeypatch):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the CLI is pointed at the SQLite test database file; PostgreSQL runs use a private schema")
     from gridbrain.cli import app
 
-    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "postgresql":  # the test run's private schema, in the URL the CLI reads
+        with engine.connect() as conn:
+            schema = conn.exec_driver_sql("SHOW search_path").scalar()
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", url)
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["open311", "key", "create", "city-app", "--channel", "app"])
