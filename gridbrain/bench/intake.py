@@ -13,6 +13,8 @@ figures before 2026-11-24 08:40 UTC used).
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
 import os
 import random
@@ -227,11 +229,12 @@ class _LightClient:
     generator shares the cores with the server, so it should spend as little CPU as it can."""
 
     def __init__(self, port: int, headers: dict[str, str]) -> None:
-        import http.client
-
-        self._make = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.port = port
         self.conn = self._make()
         self.headers = {**headers, "Content-Type": "application/json"}
+
+    def _make(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
     def post(self, path: str, body: dict[str, Any]) -> int:
         data = json.dumps(body).encode()
@@ -363,7 +366,16 @@ def register(bench: typer.Typer) -> None:
                     clients = concurrency or (6 if kind == "sqlite" else 12)
                     light = client != "httpx"
                     runs.append(
-                        lambda d, c=clients, lt=light: _http(d, n, c, workers, rate, int(rate * rate_seconds), port, lt)
+                        functools.partial(
+                            _http,
+                            n=n,
+                            concurrency=clients,
+                            workers=workers,
+                            rate=rate,
+                            rate_n=int(rate * rate_seconds),
+                            port=port,
+                            light=light,
+                        )
                     )
                 for fn in runs:
                     for label, r in fn(db):

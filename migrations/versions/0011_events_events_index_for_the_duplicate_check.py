@@ -6,7 +6,7 @@ Create Date: 2026-11-24 08:53:28.688455
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
+import sqlalchemy as sa  # noqa: F401 - kept for hand edits of this revision
 from alembic import op
 from sqlalchemy import Text  # noqa: F401 - autogenerate renders JSONB(astext_type=Text())
 
