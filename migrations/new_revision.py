@@ -12,19 +12,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
 from gridbrain.core.db import make_engine
 from gridbrain.migrate import alembic_config, load_all_tables, upgrade
+from gridbrain.plugins import optional
 
 
 def main() -> None:
     cap, message = sys.argv[1], sys.argv[2]
     first = "--first" in sys.argv
     metadata = load_all_tables()
-    module = f"gridbrain.{cap}.tables"
-    tables = {t.name for t in metadata.sorted_tables if t.info.get("capability") == cap or _defined_in(t, module)}
+    module = optional(f"gridbrain.{cap}.tables")
+    if module is None:
+        raise SystemExit(f"gridbrain/{cap}/tables.py not found")
+    tables = {t.name for t in vars(module).values() if isinstance(t, sa.Table) and t.metadata is metadata}
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'gen.db'}")
         upgrade(engine)
@@ -38,19 +42,6 @@ def main() -> None:
                              branch_label=cap, depends_on="0001_foundation")
         else:
             command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id, head=f"{cap}@head")
-
-
-def _defined_in(table, module: str) -> bool:  # type: ignore[no-untyped-def]
-    import importlib
-
-    mod = importlib.import_module(module) if _exists(module) else None
-    return mod is not None and any(getattr(mod, n) is table for n in dir(mod))
-
-
-def _exists(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
 
 
 if __name__ == "__main__":

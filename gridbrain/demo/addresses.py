@@ -23,6 +23,7 @@ from gridbrain.demo.common import (
     ROOMS_PER_FLOOR,
     UNITS_PER_BUILDING,
     DistrictState,
+    _ticker,
     _weighted,
 )
 
@@ -329,12 +330,7 @@ class AddressesMixin(DistrictState):
 
         self.counts.addresses += self.sink.write(addresses, cols, unit_rows())
         self.counts.by_level["unit"] = units_total
-        done = [0]
-
-        def tick(b: int) -> None:
-            done[0] += b
-            self.progress("addresses", self.counts.addresses + done[0], self.counts.addresses + rooms_total)
-
+        tick = _ticker(self.progress, "addresses", self.counts.addresses + rooms_total, start=self.counts.addresses)
         self.counts.addresses += self.sink.write(addresses, cols, room_rows(), on_batch=tick)
         self.counts.by_level["room"] = rooms_total
 

@@ -59,8 +59,9 @@ class _Places:
         return len(self.codes)
 
 
-def _ticker(progress: Progress, table: str, total: int) -> Callable[[int], None]:
-    done = [0]
+def _ticker(progress: Progress, table: str, total: int, start: int = 0) -> Callable[[int], None]:
+    """An `on_batch` callback that reports `start` + rows written so far out of `total`."""
+    done = [start]
 
     def tick(n: int) -> None:
         done[0] += n
