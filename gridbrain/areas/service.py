@@ -118,13 +118,6 @@ def locate(
     return hit.grid_code, hit.name, wlat, wlng
 
 
-def area_names(uow: UnitOfWork, codes: list[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    rows = uow.execute(sa.select(areas.c.code, areas.c.name).where(areas.c.code.in_(codes)))
-    return {r.code: r.name for r in rows}
-
-
 def load_department_types() -> list[dict[str, Any]]:
     text = resources.files("gridbrain.areas").joinpath("data/department_types.yaml").read_text("utf-8")
     loaded: list[dict[str, Any]] = yaml.safe_load(text)
