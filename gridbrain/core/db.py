@@ -157,8 +157,8 @@ class UnitOfWork:
     def commit(self) -> None:
         self.conn.commit()
         pending, self._pending = self._pending, []
-        for sig in pending:
-            signals.publish(sig)
+        if pending:
+            signals.publish_many(pending)
 
     def rollback(self) -> None:
         self.conn.rollback()

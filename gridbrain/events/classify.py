@@ -84,22 +84,31 @@ def _normalise(raw: Any) -> list[Candidate]:
 
 def classify(catalog: Catalog, text: str, k: int = 3) -> list[Candidate]:
     """The top `k` matters for a text, best first, with confidences in [0, 1]."""
+    return classify_many(catalog, [text], k)[0]
+
+
+def classify_many(catalog: Catalog, texts: list[str], k: int = 3) -> list[list[Candidate]]:
+    """`classify` for several texts at once (a batch of reports): one pass of the model."""
+    if not texts:
+        return []
+    found: list[list[Candidate]] = [[] for _ in texts]
     mod = _catalog_classifier()
     if mod is not None:
         try:
-            found = [c for c in _normalise(mod.classify(text, k=k)) if c.matter_code in catalog]
-            if found:
-                return found[:k]
+            many = getattr(mod, "classify_many", None)
+            raw = many(texts, k=k) if many is not None else [mod.classify(t, k=k) for t in texts]
+            found = [[c for c in _normalise(r) if c.matter_code in catalog][:k] for r in raw]
         except Exception:  # the catalog's model may be untrained; fall back, loudly
             log.exception("catalog classifier failed; using the fallback classifier")
+    if all(found):
+        return found
     key = id(catalog)
     clf = _classifiers.get(key)
     if clf is None:
         with _lock:
             clf = _classifiers.get(key) or FallbackClassifier(catalog)
             _classifiers[key] = clf
-    result: list[Candidate] = clf.classify(text, k)
-    return result
+    return [f or clf.classify(t, k) for f, t in zip(found, texts, strict=True)]
 
 
 # --- addresses ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ not on the grid workers' list off the grid unless an approved delegation covers 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,48 +39,94 @@ class Target:
     filtered: bool = False  # lifted off the grid by the out-of-list filter
 
 
+class Directory:
+    """What dispatch looks up — approved delegations, departments, grid workers — remembered for
+    one unit of work. A batch of reports prefetches all it needs in one statement per kind;
+    a single report asks key by key, as before."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._delegations: dict[str, list[str]] = {}  # matter → area prefixes
+        self._departments: dict[str, bool] = {}
+        self._workers: dict[str, str | None] = {}
+
+    def prefetch_delegations(self, matter_codes: Iterable[str]) -> None:
+        todo = sorted(set(matter_codes) - self._delegations.keys())
+        if not todo:
+            return
+        for m in todo:
+            self._delegations[m] = []
+        for r in self.uow.execute(
+            sa.select(event_delegations.c.matter_code, event_delegations.c.area_code).where(
+                event_delegations.c.matter_code.in_(todo), event_delegations.c.revoked_at.is_(None)
+            )
+        ):
+            self._delegations[r.matter_code].append(Scope.of_area(r.area_code).prefix or "")
+
+    def prefetch(self, *, department_codes: Iterable[str] = (), grid_codes: Iterable[str] = ()) -> None:
+        codes = sorted(set(department_codes) - self._departments.keys())
+        if codes:
+            found = set(self.uow.execute(sa.select(departments.c.code).where(departments.c.code.in_(codes))).scalars())
+            self._departments.update({c: c in found for c in codes})
+        wanted = sorted(set(grid_codes) - self._workers.keys())
+        if wanted:
+            self._workers.update(dict.fromkeys(wanted))
+            rows = self.uow.execute(
+                sa.select(users.c.area_code, users.c.username)
+                .where(users.c.role == Role.GRID_WORKER, users.c.area_code.in_(wanted), users.c.active)
+                .order_by(users.c.id.desc())  # the first account of a grid is written last, and wins
+            )
+            self._workers.update({r.area_code: r.username for r in rows})
+
+    def delegated(self, matter_code: str, grid_code: str) -> bool:
+        self.prefetch_delegations([matter_code])
+        return any(grid_code.startswith(prefix) for prefix in self._delegations[matter_code])
+
+    def department_exists(self, code: str) -> bool:
+        self.prefetch(department_codes=[code])
+        return self._departments[code]
+
+    def grid_worker(self, grid_code: str) -> str | None:
+        self.prefetch(grid_codes=[grid_code])
+        return self._workers[grid_code]
+
+
 def delegated(uow: UnitOfWork, matter_code: str, grid_code: str) -> bool:
     """True when an approved, unrevoked delegation of the matter covers the grid."""
-    rows = uow.execute(
-        sa.select(event_delegations.c.area_code).where(
-            event_delegations.c.matter_code == matter_code, event_delegations.c.revoked_at.is_(None)
-        )
-    )
-    return any(grid_code.startswith(Scope.of_area(r.area_code).prefix or "") for r in rows)
-
-
-# built once (they run for nearly every report); the values come as parameters at execution
-_GRID_WORKER = (
-    sa.select(users.c.username)
-    .where(users.c.role == Role.GRID_WORKER, users.c.area_code == sa.bindparam("grid"), users.c.active)
-    .order_by(users.c.id)
-    .limit(1)
-)
-_DEPARTMENT = sa.select(departments.c.code).where(departments.c.code == sa.bindparam("code"))
+    return Directory(uow).delegated(matter_code, grid_code)
 
 
 def grid_worker_of(uow: UnitOfWork, grid_code: str) -> str | None:
-    row = uow.execute(_GRID_WORKER, {"grid": grid_code}).first()
-    return row.username if row else None
+    return Directory(uow).grid_worker(grid_code)
 
 
-def department_exists(uow: UnitOfWork, code: str) -> bool:
-    return uow.execute(_DEPARTMENT, {"code": code}).first() is not None
+def _directory(where: UnitOfWork | Directory) -> Directory:
+    return where if isinstance(where, Directory) else Directory(where)
 
 
-def resolve(uow: UnitOfWork, matter: Matter, level: str, grid_code: str) -> Target | None:
-    """The department of `matter` at `level` for an event in `grid_code`, after the out-of-list
-    filter; None when that department does not exist (the event then goes to triage)."""
+def plan(where: UnitOfWork | Directory, matter: Matter, level: str, grid_code: str) -> tuple[str, str, bool, str]:
+    """(level, department code, filtered, area) of `matter` at `level` for an event in
+    `grid_code`, after the out-of-list filter — before anything is known to exist."""
+    d = _directory(where)
     depts = {str(k): v for k, v in matter.departments.items()}
-    allowed_on_grid = matter.grid_list or (level == "grid" and delegated(uow, matter.code, grid_code))
+    allowed_on_grid = matter.grid_list or (level == "grid" and d.delegated(matter.code, grid_code))
     routing = model.route(level, depts, in_grid_list=matter.grid_list, delegated=allowed_on_grid)
     area = model.area_at_level(grid_code, routing.level)
     if routing.level == "grid":
-        return Target("grid", f"{grid_code}:grid", grid_code, grid_worker_of(uow, grid_code), routing.filtered)
-    code = f"{Scope.of_area(area).prefix}:{routing.department_type}"
-    if not department_exists(uow, code):
+        return "grid", f"{grid_code}:grid", routing.filtered, grid_code
+    return routing.level, f"{Scope.of_area(area).prefix}:{routing.department_type}", routing.filtered, area
+
+
+def resolve(where: UnitOfWork | Directory, matter: Matter, level: str, grid_code: str) -> Target | None:
+    """The department of `matter` at `level` for an event in `grid_code`, after the out-of-list
+    filter; None when that department does not exist (the event then goes to triage)."""
+    d = _directory(where)
+    to_level, code, filtered, area = plan(d, matter, level, grid_code)
+    if to_level == "grid":
+        return Target("grid", code, grid_code, d.grid_worker(grid_code), filtered)
+    if not d.department_exists(code):
         return None
-    return Target(routing.level, code, area, None, routing.filtered)
+    return Target(to_level, code, area, None, filtered)
 
 
 def explicit(uow: UnitOfWork, matter: Matter | None, department_code: str, grid_code: str | None) -> Target:
@@ -125,39 +172,41 @@ def level_target(uow: UnitOfWork, matter: Matter, level: str, grid_code: str) ->
     return target
 
 
-# built once; the values come as parameters at execution
-_DUPLICATES = sa.select(events.c.id, events.c.lat, events.c.lng, events.c.reported_at).where(
-    events.c.matter_code == sa.bindparam("matter"),
-    events.c.status.in_([st.value for st in model.OPEN]),
-    events.c.duplicate_of.is_(None),
-    events.c.reported_at >= sa.bindparam("since", type_=events.c.reported_at.type),
-    events.c.lat.between(sa.bindparam("s"), sa.bindparam("n")),
-    events.c.lng.between(sa.bindparam("w"), sa.bindparam("e")),
-)
-
-
-def find_duplicate(
+def find_duplicates(
     uow: UnitOfWork,
+    probes: list[tuple[str, float, float]],
     *,
-    matter_code: str,
-    lat: float,
-    lng: float,
     at: datetime,
     distance_m: float,
     window: timedelta,
-) -> Any | None:
-    """The nearest open event of the same matter within the distance and time window."""
-    s, w, n, e = model.box_around(lat, lng, distance_m)
+) -> list[Any | None]:
+    """For each (matter code, lat, lng): the nearest open event of that matter within the distance
+    and the time window, or None — one statement for all of them (a box around each point)."""
+    if not probes:
+        return []
+    boxes = []
+    for matter, lat, lng in probes:
+        s, w, n, e = model.box_around(lat, lng, distance_m)
+        boxes.append(sa.and_(events.c.matter_code == matter, events.c.lat.between(s, n), events.c.lng.between(w, e)))
     rows = uow.execute(
-        _DUPLICATES,
-        {"matter": matter_code, "since": at - window, "s": s, "n": n, "w": w, "e": e},
+        sa.select(events.c.id, events.c.matter_code, events.c.lat, events.c.lng).where(
+            events.c.status.in_([st.value for st in model.OPEN]),
+            events.c.duplicate_of.is_(None),
+            events.c.reported_at >= at - window,
+            sa.or_(*boxes),
+        )
     ).all()
-    best = None
-    for r in rows:
-        d = model.distance_m(lat, lng, r.lat, r.lng)
-        if d <= distance_m and (best is None or d < best[0]):
-            best = (d, r)
-    return best[1] if best else None
+    out: list[Any | None] = []
+    for matter, lat, lng in probes:
+        best = None
+        for r in rows:
+            if r.matter_code != matter:
+                continue
+            d = model.distance_m(lat, lng, r.lat, r.lng)
+            if d <= distance_m and (best is None or d < best[0]):
+                best = (d, r)
+        out.append(best[1] if best else None)
+    return out
 
 
 def add_delegation(

@@ -71,11 +71,12 @@ def adapter_for_channel(channel: str) -> str:
     return CHANNEL_ADAPTER.get(channel, "logging")
 
 
-def enqueue(
-    uow: UnitOfWork, *, event_id: str, kind: str, adapter: str, recipient: str | None, payload: dict[str, Any]
-) -> None:
+def message(
+    *, event_id: str, kind: str, adapter: str, recipient: str | None, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """An outbox row, pending and due now (for `enqueue_many`)."""
     now = clock.now()
-    row = {
+    return {
         "event_id": event_id,
         "kind": kind,
         "adapter": adapter,
@@ -86,7 +87,18 @@ def enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
-    uow.execute(_INSERT, row)
+
+
+def enqueue(
+    uow: UnitOfWork, *, event_id: str, kind: str, adapter: str, recipient: str | None, payload: dict[str, Any]
+) -> None:
+    uow.execute(_INSERT, message(event_id=event_id, kind=kind, adapter=adapter, recipient=recipient, payload=payload))
+
+
+def enqueue_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Several messages (made by `message`) in one statement, in the caller's transaction."""
+    if rows:
+        uow.execute(_INSERT, rows if len(rows) > 1 else rows[0])
 
 
 _INSERT = event_outbox.insert()

@@ -1,5 +1,7 @@
-"""Use cases of the event hub (智能事件中枢): intake, classify-and-assign, dispatch, the lifecycle,
-answer back and rating, and the reads (list, detail with timeline).
+"""Use cases of the event hub (智能事件中枢): the lifecycle after intake (dispatch, re-route,
+escalation, return, close...), answer back and rating, and the reads (list, detail with
+timeline). Intake itself is `intake.py` (re-exported here); what every change records is
+`trail.py`.
 
 Services take a `UnitOfWork` and an `Actor` and never commit: the caller (API route, CLI,
 another capability's service) commits, so a change and its audit entries, transitions, outbox
@@ -8,49 +10,41 @@ messages and signals are durable together or not at all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gridbrain.areas import locator
 from gridbrain.areas.service import check_point
-from gridbrain.catalog.loader import shipped_catalog
-from gridbrain.catalog.model import Catalog, Matter, Nature, decide
-from gridbrain.config import get_settings
-from gridbrain.core import audit, clock, ids, masking
+from gridbrain.catalog.model import decide
+from gridbrain.core import audit, clock, masking
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.db import UnitOfWork
-from gridbrain.core.errors import DomainError, Forbidden, Invalid, MissingField, NotFound
+from gridbrain.core.errors import Forbidden, Invalid, MissingField, NotFound
 from gridbrain.core.scoping import Scope
 from gridbrain.core.tables import audit_log
-from gridbrain.events import classify as classifier
-from gridbrain.events import dispatch, model, outbox
+from gridbrain.events import dispatch, model, outbox, trail
+from gridbrain.events.intake import CHANNELS, Intake, Report, check_report, report, report_many
 from gridbrain.events.model import Action, Status
 from gridbrain.events.settings import get_event_settings
 from gridbrain.events.tables import event_followers, event_training, event_transitions, event_visits, events
+from gridbrain.events.trail import catalog, use_catalog
 
-CHANNELS = ("hotline_12345", "app", "patrol", "department", "iot", "video_ai", "system")
+__all__ = [
+    "CHANNELS",
+    "Intake",
+    "Report",
+    "catalog",
+    "check_report",
+    "report",
+    "report_many",
+    "use_catalog",
+]
 OPERATORS = frozenset({Role.ADMIN, Role.DISTRICT_OPERATOR, Role.STREET_OPERATOR, Role.COMMUNITY_STAFF})
 SYSTEM_ROLES = frozenset({"open311_client", "system"})  # client systems submitting for residents
-
-_catalog: Catalog | None = None
-
-
-def catalog() -> Catalog:
-    """The matter catalog in use (the shipped one unless `use_catalog` set another)."""
-    return _catalog or shipped_catalog()
-
-
-def use_catalog(c: Catalog | None) -> None:
-    """Use another catalog (a district's own; tests). None goes back to the shipped one."""
-    global _catalog
-    _catalog = c
-
 
 # --- detail extensions (supervision adds deadlines and cards) ------------------------------------
 
@@ -63,352 +57,7 @@ def register_detail_extension(key: str, fn: DetailExtension) -> None:
     _extensions[key] = fn
 
 
-# --- intake ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Report:
-    """One problem as it arrives on any channel (一个口子进)."""
-
-    channel: str
-    text: str
-    external_id: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    crs: str = "wgs84"
-    address: str | None = None
-    matter_code: str | None = None
-    parameters: dict[str, Any] | None = None
-    nature: str | None = None
-    reporter_name: str | None = None
-    reporter_phone: str | None = None
-    reporter_contact: str | None = None
-    media_url: str | None = None
-
-
-@dataclass
-class Intake:
-    event: dict[str, Any]
-    created: bool
-    duplicate_of: str | None = None
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _check_report(r: Report) -> None:
-    if r.channel not in CHANNELS:
-        raise Invalid("channel", f"one of {', '.join(CHANNELS)}")
-    if not (r.text or "").strip():
-        raise MissingField("text")
-    if len(r.text) > 4000:
-        raise Invalid("text", "at most 4000 characters")
-    if r.external_id is not None and not 1 <= len(r.external_id) <= 64:
-        raise Invalid("external_id", "1-64 characters")
-    if (r.lat is None) != (r.lng is None):
-        raise Invalid("lat" if r.lat is None else "lng", "lat and lng come together")
-    if r.lat is None and not (r.address or "").strip():
-        raise MissingField("location")  # lat/lng or address
-    if r.address is not None and len(r.address) > 200:
-        raise Invalid("address", "at most 200 characters")
-    if r.nature is not None and r.nature not in {n.value for n in Nature}:
-        raise Invalid("nature", f"one of {', '.join(n.value for n in Nature)}")
-    if r.reporter_name is not None and len(r.reporter_name) > 32:
-        raise Invalid("reporter.name", "at most 32 characters")
-    if r.reporter_phone is not None and not (
-        r.reporter_phone.replace("-", "").replace("+", "").isdigit() and 5 <= len(r.reporter_phone) <= 20
-    ):
-        raise Invalid("reporter.phone", "digits, 5-20 characters")
-    if r.parameters is not None and not isinstance(r.parameters, dict):
-        raise Invalid("parameters", "an object")
-
-
-def _existing(uow: UnitOfWork, channel: str, external_id: str) -> Any:
-    return uow.execute(
-        sa.select(events).where(events.c.channel == channel, events.c.external_id == external_id)
-    ).first()
-
-
-def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
-    """Take a problem in: classify, locate, dispatch (or triage), audit, outbox. Idempotent by
-    (channel, external_id): a retried submission answers the event it already made."""
-    _check_report(r)
-    settings = get_event_settings()
-    now = clock.now()
-    cat = catalog()
-
-    # where: a point (any crs → WGS-84 → grid) or an address text through the address library
-    lat = lng = None
-    grid_code = address_code = None
-    address_text = (r.address or "").strip() or None
-    triage_reason: str | None = None
-    if r.lat is not None and r.lng is not None:
-        lat, lng = check_point(r.lat, r.lng, r.crs)
-        hit = locator.locator_for(uow.engine, uow.conn).locate(lat, lng)
-        grid_code = hit.grid_code if hit else None
-        if grid_code is None:
-            triage_reason = "outside_district"
-    elif address_text:
-        place = classifier.match_address(uow.engine, address_text, uow.conn)
-        if place is None or not place.grid_code:
-            triage_reason = "no_location" if not classifier.address_matcher_available() else "address_unresolved"
-        else:
-            grid_code, lat, lng, address_code = place.grid_code, place.lat, place.lng, place.address_code
-            address_text = place.address_text
-
-    # what: the reporter's choice decides (定性定责); otherwise the classifier's top 3
-    matter: Matter | None = None
-    params: dict[str, Any] | None = None
-    confidence: float | None = None
-    candidates: list[dict[str, Any]] = []
-    level: str | None = None
-    if r.matter_code:
-        if r.matter_code not in cat:
-            raise Invalid("matter_code", "exists", f"no matter {r.matter_code} in catalog {cat.version}")
-        matter = cat.get(r.matter_code)
-        decision = decide(matter, r.parameters)
-        params, level, confidence = dict(decision.parameters), decision.level.value, 1.0
-    else:
-        if r.parameters:
-            raise Invalid("parameters", "needs matter_code", "parameters are given with the matter they belong to")
-        candidates = [
-            {"matter_code": c.matter_code, "confidence": c.confidence} for c in classifier.classify(cat, r.text)
-        ]
-        threshold = settings.classify_threshold
-        if threshold is None:
-            threshold = classifier.default_threshold()
-        if candidates and candidates[0]["confidence"] >= threshold:
-            matter = cat.get(candidates[0]["matter_code"])
-            confidence = candidates[0]["confidence"]
-            try:
-                decision = decide(matter, {})
-                params, level = {}, decision.level.value
-            except DomainError:
-                triage_reason = triage_reason or "parameters_needed"
-        else:
-            triage_reason = triage_reason or "low_confidence"
-    nature = r.nature or (matter.natures[0].value if matter and matter.natures else None)
-
-    event_id = ids.new_id()
-    district = get_settings().district_code
-    row: dict[str, Any] = {
-        "id": event_id,
-        "channel": r.channel,
-        "external_id": r.external_id,
-        "text": r.text.strip(),
-        "matter_code": matter.code if matter else None,
-        "nature": nature,
-        "parameters": params,
-        "status": Status.REPORTED.value,
-        "level": None,
-        "department_code": None,
-        "area_code": grid_code or district,
-        "grid_code": grid_code,
-        "address_code": address_code,
-        "address_text": address_text,
-        "lat": lat,
-        "lng": lng,
-        "reporter_name": r.reporter_name,
-        "reporter_phone": r.reporter_phone,
-        "reporter_contact": r.reporter_contact,
-        "media_url": r.media_url,
-        "reported_at": now,
-        "updated_at": now,
-        "confidence": confidence,
-        "candidates": candidates or None,
-        "catalog_version": cat.version,
-        "reported_by": actor.username,
-        "transitions_count": 0,
-        "reports_count": 1,
-        "returns_count": 0,
-        "triage_reason": None,
-    }
-
-    # duplicates: same matter, near, recent, still open → link instead of dispatching again
-    primary = None
-    if matter is not None and lat is not None and lng is not None:
-        primary = dispatch.find_duplicate(
-            uow,
-            matter_code=matter.code,
-            lat=lat,
-            lng=lng,
-            at=now,
-            distance_m=settings.duplicate_distance_m,
-            window=timedelta(hours=settings.duplicate_window_h),
-        )
-
-    target = None
-    if primary is None and matter is not None and level is not None and grid_code and not triage_reason:
-        target = dispatch.resolve(uow, matter, level, grid_code)
-        if target is None:
-            triage_reason = "no_department"
-
-    # the row goes in once, already in its second state; both transitions are recorded after it
-    if primary is not None:
-        second, note = Action.CANCEL, f"duplicate of {primary.id}"
-        row["duplicate_of"] = primary.id
-    elif target is not None:
-        second, note = Action.DISPATCH, None
-        if target.filtered:
-            note = "out-of-list: lifted off the grid (清单外事项下派过滤)"
-        row.update(
-            level=target.level,
-            department_code=target.department_code,
-            area_code=target.area_code,
-            assignee=target.assignee,
-            dispatched_at=now,
-        )
-    else:
-        second, note = Action.TRIAGE, triage_reason
-        row["triage_reason"] = triage_reason
-    to = model.move(event_id, Status.REPORTED, second, note=note)
-    row.update(status=to.value, transitions_count=2)
-    if not _insert_once(uow, row):
-        found = _existing(uow, r.channel, r.external_id or "")
-        return Intake(dict(found._mapping), created=False, duplicate_of=found.duplicate_of)
-    ev = dict(row)
-    unrouted = {**ev, "level": None, "department_code": None}  # as it stood when reported
-    _record_many(
-        uow,
-        actor,
-        [
-            _Move(unrouted, 1, model.REPORTED, None, Status.REPORTED.value, None),
-            _Move(ev, 2, second.past, Status.REPORTED.value, to.value, note),
-        ],
-        at=now,
-    )
-    if primary is not None:
-        uow.execute(
-            events.update()
-            .where(events.c.id == primary.id)
-            .values(reports_count=events.c.reports_count + 1, updated_at=now)
-        )
-        audit.record(uow, "events:event:linked", actor=actor, subject_id=primary.id, detail={"duplicate": event_id})
-    elif target is not None:
-        _notify_department(uow, ev, target, second, note)
-    return Intake(ev, created=True, duplicate_of=ev.get("duplicate_of"), candidates=candidates)
-
-
-def _insert_once(uow: UnitOfWork, row: dict[str, Any]) -> bool:
-    """Insert unless (channel, external_id) exists; False when a concurrent retry won."""
-    if row["external_id"] is None:
-        uow.execute(_INSERT_EVENT[0], row)
-        return True
-    # RETURNING, not rowcount: psycopg answers -1 for a skipped row
-    return uow.execute(_INSERT_EVENT[1 if uow.postgres else 2], row).first() is not None
-
-
-# compiled once (parameters at execution): plain, and "on conflict do nothing" for PostgreSQL / SQLite
-_INSERT_EVENT = (
-    events.insert(),
-    postgresql.insert(events).on_conflict_do_nothing(index_elements=["channel", "external_id"]).returning(events.c.id),
-    sqlite.insert(events).on_conflict_do_nothing(index_elements=["channel", "external_id"]).returning(events.c.id),
-)
-
-
 # --- transitions --------------------------------------------------------------------------------
-
-
-def _payload(
-    ev: dict[str, Any], action: str, from_status: str | None, to_status: str, actor: Actor, at: datetime
-) -> dict[str, Any]:
-    return {
-        "event_id": ev["id"],
-        "action": action,
-        "from_status": from_status,
-        "to_status": to_status,
-        "matter_code": ev.get("matter_code"),
-        "level": ev.get("level"),
-        "department_code": ev.get("department_code"),
-        "grid_code": ev.get("grid_code"),
-        "area_code": ev.get("area_code"),
-        "channel": ev.get("channel"),
-        "at": at.isoformat(),
-        "actor": actor.username,
-    }
-
-
-@dataclass(frozen=True)
-class _Move:
-    """One transition to record: the event as it stands after the move, and the move."""
-
-    ev: dict[str, Any]
-    seq: int
-    action: str
-    from_status: str | None
-    to_status: str
-    note: str | None
-
-
-def _record(
-    uow: UnitOfWork,
-    actor: Actor,
-    ev: dict[str, Any],
-    seq: int,
-    action: str,
-    from_status: str | None,
-    to_status: str,
-    *,
-    note: str | None,
-    at: datetime,
-) -> None:
-    """Append one transition row, its audit entry and its signal (after commit)."""
-    _record_many(uow, actor, [_Move(ev, seq, action, from_status, to_status, note)], at=at)
-
-
-def _record_many(uow: UnitOfWork, actor: Actor, moves: list[_Move], *, at: datetime) -> None:
-    """Append transition rows, their audit entries (the same entries `audit.record` writes) and
-    their signals: one statement for the transitions and one for the audit entries, whatever
-    their number (a report records two moves)."""
-    transitions = []
-    entries = []
-    logged_at = clock.now()
-    for m in moves:
-        ev = m.ev
-        tag = f"events:event:{m.action}"
-        if not _AUDIT_TAG.match(tag):
-            raise ValueError(f"audit tag must read capability:subject:action, got {tag!r}")
-        transitions.append(
-            {
-                "event_id": ev["id"],
-                "seq": m.seq,
-                "at": at,
-                "action": m.action,
-                "from_status": m.from_status,
-                "to_status": m.to_status,
-                "actor": actor.username,
-                "actor_role": actor.role,
-                "department_code": ev.get("department_code"),
-                "level": ev.get("level"),
-                "note": m.note,
-            }
-        )
-        entries.append(
-            {
-                "at": logged_at,
-                "tag": tag,
-                "subject_id": ev["id"],
-                "actor": actor.username,
-                "actor_role": actor.role,
-                "area_code": ev.get("area_code"),
-                "detail": {
-                    "seq": m.seq,
-                    "from": m.from_status,
-                    "to": m.to_status,
-                    "note": m.note,
-                    "department_code": ev.get("department_code"),
-                    "level": ev.get("level"),
-                },
-            }
-        )
-    # a list of parameter sets: executemany (psycopg sends them in one pipeline)
-    uow.execute(_INSERT_TRANSITION, transitions if len(transitions) > 1 else transitions[0])
-    uow.execute(_INSERT_AUDIT, entries if len(entries) > 1 else entries[0])
-    for m in moves:
-        uow.emit(f"events:event:{m.action}", **_payload(m.ev, m.action, m.from_status, m.to_status, actor, at))
-
-
-_AUDIT_TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")  # as gridbrain.core.audit checks it
-_INSERT_AUDIT = audit_log.insert()
-_INSERT_TRANSITION = event_transitions.insert()
 
 
 def _transition(
@@ -424,7 +73,7 @@ def _transition(
     """Record a move of `ev` (which already holds the new routing) and advance its counters."""
     seq = int(ev.get("transitions_count") or 0) + 1
     from_status = None if action == model.REPORTED else ev["status"]
-    _record(uow, actor, ev, seq, action, from_status, to.value, note=note, at=at)
+    trail.record(uow, [trail.Move(actor, ev, seq, action, from_status, to.value, note)], at=at)
     ev["transitions_count"] = seq
     ev["status"] = to.value
 
@@ -473,43 +122,7 @@ def _dispatch_to(
     if target.filtered:
         note = (note + "; " if note else "") + "out-of-list: lifted off the grid (清单外事项下派过滤)"
     _apply(uow, actor, ev, action, note=note, changes=changes, at=at)
-    _notify_department(uow, ev, target, action, note, previous=previous)
-
-
-def _notify_department(
-    uow: UnitOfWork,
-    ev: dict[str, Any],
-    target: dispatch.Target,
-    action: Action,
-    note: str | None,
-    previous: str | None = None,
-) -> None:
-    """Tell the department it has an event; on re-route or escalation, tell the first one too."""
-    message = {
-        "event_id": ev["id"],
-        "status": ev["status"],
-        "matter_code": ev.get("matter_code"),
-        "level": target.level,
-        "text": ev["text"],
-        "action": action.past,
-    }
-    outbox.enqueue(
-        uow,
-        event_id=ev["id"],
-        kind="dispatch_notice",
-        adapter="department",
-        recipient=target.department_code,
-        payload=message,
-    )
-    if previous and previous != target.department_code and action in (Action.REROUTE, Action.ESCALATE):
-        outbox.enqueue(
-            uow,
-            event_id=ev["id"],
-            kind="reroute_notice",
-            adapter="department",
-            recipient=previous,
-            payload={**message, "moved_to": target.department_code, "note": note},
-        )
+    outbox.enqueue_many(uow, trail.department_notices(ev, target, action, note, previous=previous))
 
 
 # --- loading and permissions --------------------------------------------------------------------
@@ -817,7 +430,7 @@ def rate(uow: UnitOfWork, actor: Actor, event_id: str, *, rating: int, comment: 
         detail={"rating": score, "comment": text},
     )
     ev.update(satisfaction=score, rating_comment=text, rated_at=now)
-    uow.emit("events:event:rated", **_payload(ev, "rated", ev["status"], ev["status"], actor, now), rating=score)
+    uow.emit("events:event:rated", **trail.payload(ev, "rated", ev["status"], ev["status"], actor, now), rating=score)
     return ev
 
 

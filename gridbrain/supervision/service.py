@@ -135,64 +135,94 @@ def _end_live(
 
 def start_round(uow: UnitOfWork, event_id: str, *, at: datetime, cause: str = "dispatched") -> list[int]:
     """New clocks for the event's current handler; running ones of the previous round end."""
-    ev = uow.execute(sa.select(events).where(events.c.id == event_id)).first()
-    if ev is None:
+    started = start_rounds(uow, [(event_id, at, cause)])
+    if not started:
         return []
-    previous = uow.execute(
-        sa.select(deadlines.c.department_code, deadlines.c.round, deadlines.c.started_at)
-        .where(deadlines.c.event_id == event_id)
-        .order_by(deadlines.c.round.desc())
-        .limit(1)
-    ).first()
-    if previous is not None and previous.started_at >= at and previous.department_code == ev.department_code:
-        return []  # this dispatch already has its clocks (a repeated signal, or reconcile came first)
-    _end_live(uow, event_id, at, "ended", "superseded")
-    limits = _limits(ev.matter_code, ev.nature)
-    if limits is None:
-        return []
+    ids = uow.execute(
+        sa.select(deadlines.c.id)
+        .where(deadlines.c.event_id == event_id, deadlines.c.round == started[event_id])
+        .order_by(deadlines.c.id)
+    ).scalars()
+    return [int(i) for i in ids]
+
+
+def start_rounds(uow: UnitOfWork, starts: list[tuple[str, datetime, str]]) -> dict[str, int]:
+    """`start_round` for many events at once — (event_id, at, cause) each, an event at most once —
+    in a few statements whatever their number (a batch of reports). Answers the round started
+    per event (events that already had this dispatch's clocks, or have no deadlines, are left out)."""
+    if not starts:
+        return {}
+    wanted = [e for e, _, _ in starts]
+    if len(set(wanted)) != len(wanted):
+        raise ValueError("start_rounds takes each event once")
+    evs = {r.id: r for r in uow.execute(sa.select(events).where(events.c.id.in_(wanted)))}
+    previous: dict[str, Any] = {}
+    for r in uow.execute(
+        sa.select(deadlines.c.event_id, deadlines.c.department_code, deadlines.c.round, deadlines.c.started_at)
+        .where(deadlines.c.event_id.in_(wanted))
+        .order_by(deadlines.c.event_id, deadlines.c.round.desc())
+    ):
+        previous.setdefault(r.event_id, r)  # the newest round of each event
     cal, rl = working_calendar(), rules()
-    rnd = (previous.round if previous else 0) + 1
-    ids, dues = [], {}
-    for kind, limit in limits.items():
-        c = model.start_clock(cal, at, limit, rl.yellow_share[kind])
-        row = uow.execute(
-            deadlines.insert()
-            .values(
-                event_id=event_id,
-                kind=kind.value,
-                round=rnd,
-                status="running",
-                unit=limit.unit.value,
-                value=limit.value,
-                matter_code=ev.matter_code,
-                department_code=ev.department_code,
-                level=ev.level,
-                area_code=ev.area_code,
-                grid_code=ev.grid_code,
-                supervisor_area_code=model.supervisor_prefix(ev.area_code, ev.level),
-                cause=cause,
-                previous_department_code=previous.department_code if previous else None,
-                started_at=at,
-                yellow_at=c.yellow_at,
-                due_at=c.due_at,
-                next_check_at=c.yellow_at,
+    clocks: dict[tuple[datetime, Limit, float], model.Clock] = {}  # a batch shares its start time
+    rows: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    started: dict[str, int] = {}
+    for event_id, at, cause in starts:
+        ev = evs.get(event_id)
+        if ev is None:
+            continue
+        prev = previous.get(event_id)
+        if prev is not None and prev.started_at >= at and prev.department_code == ev.department_code:
+            continue  # this dispatch already has its clocks (a repeated signal, or reconcile came first)
+        if prev is not None:
+            _end_live(uow, event_id, at, "ended", "superseded")
+        limits = _limits(ev.matter_code, ev.nature)
+        if limits is None:
+            continue
+        rnd = (prev.round if prev else 0) + 1
+        dues = {}
+        for kind, limit in limits.items():
+            key = (at, limit, rl.yellow_share[kind])
+            c = clocks.get(key)
+            if c is None:
+                c = clocks[key] = model.start_clock(cal, at, limit, rl.yellow_share[kind])
+            rows.append(
+                {
+                    "event_id": event_id,
+                    "kind": kind.value,
+                    "round": rnd,
+                    "status": "running",
+                    "unit": limit.unit.value,
+                    "value": limit.value,
+                    "matter_code": ev.matter_code,
+                    "department_code": ev.department_code,
+                    "level": ev.level,
+                    "area_code": ev.area_code,
+                    "grid_code": ev.grid_code,
+                    "supervisor_area_code": model.supervisor_prefix(ev.area_code, ev.level),
+                    "cause": cause,
+                    "previous_department_code": prev.department_code if prev else None,
+                    "started_at": at,
+                    "yellow_at": c.yellow_at,
+                    "due_at": c.due_at,
+                    "next_check_at": c.yellow_at,
+                }
             )
-            .returning(deadlines.c.id)
-        ).scalar_one()
-        ids.append(row)
-        dues[f"{kind.value}_due_at"] = c.due_at
-    record(
-        uow,
-        "supervision:deadline:started",
-        SWEEPER,
-        event_id,
-        ev.area_code,
-        round=rnd,
-        cause=cause,
-        department_code=ev.department_code,
-        **dues,
-    )
-    return ids
+            dues[f"{kind.value}_due_at"] = c.due_at.isoformat()
+        started[event_id] = rnd
+        entries.append(
+            {
+                "tag": "supervision:deadline:started",
+                "subject_id": event_id,
+                "area_code": ev.area_code,
+                "detail": {"round": rnd, "cause": cause, "department_code": ev.department_code, **dues},
+            }
+        )
+    if rows:
+        uow.execute(deadlines.insert(), rows)
+        audit_many(uow, entries)
+    return started
 
 
 def reconcile(uow: UnitOfWork, *, older_than: timedelta = timedelta(minutes=5), limit: int = 1000) -> int:
@@ -235,10 +265,7 @@ def end(uow: UnitOfWork, event_id: str, *, at: datetime, reason: str) -> int:
 def on_event(uow: UnitOfWork, action: str, payload: dict[str, Any]) -> None:
     """Apply one `events:event:<action>` signal to the clocks (the caller commits)."""
     event_id = payload["event_id"]
-    at_raw = payload.get("at")
-    at = datetime.fromisoformat(at_raw) if isinstance(at_raw, str) else (at_raw or clock.now())
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=model.CHINA)
+    at = _signal_time(payload)
     if action in RESTART and payload.get("to_status", "dispatched") == "dispatched":
         start_round(uow, event_id, at=at, cause=RESTART[action])
     elif action == "accepted":
@@ -247,6 +274,30 @@ def on_event(uow: UnitOfWork, action: str, payload: dict[str, Any]) -> None:
         meet(uow, event_id, [DeadlineKind.RESPONSE, DeadlineKind.DISPOSAL], at=at)
     elif action in ("returned", "cancelled", "closed"):
         end(uow, event_id, at=at, reason=action)
+
+
+def on_events(uow: UnitOfWork, batch: list[tuple[str, dict[str, Any]]]) -> None:
+    """Apply several `events:event:<action>` signals in order (the caller commits); consecutive
+    clock starts — a batch of reports — go in together (`start_rounds`)."""
+    run: list[tuple[str, datetime, str]] = []
+    for action, payload in batch:
+        if action in RESTART and payload.get("to_status", "dispatched") == "dispatched":
+            if any(e == payload["event_id"] for e, _, _ in run):
+                start_rounds(uow, run)
+                run = []
+            run.append((payload["event_id"], _signal_time(payload), RESTART[action]))
+            continue
+        if run:
+            start_rounds(uow, run)
+            run = []
+        on_event(uow, action, payload)
+    start_rounds(uow, run)
+
+
+def _signal_time(payload: dict[str, Any]) -> datetime:
+    at_raw = payload.get("at")
+    at = datetime.fromisoformat(at_raw) if isinstance(at_raw, str) else (at_raw or clock.now())
+    return at.replace(tzinfo=model.CHINA) if at.tzinfo is None else at
 
 
 # --- views ----------------------------------------------------------------------------------------

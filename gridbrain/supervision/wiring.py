@@ -46,6 +46,21 @@ class _ClockHandler:
             service.on_event(uow, action, sig.payload)
             uow.commit()
 
+    def handle_many(self, sigs: list[signals.Signal]) -> None:
+        """A commit's signals (a batch of reports) in one transaction; should that fail, each
+        in its own, so one bad signal costs no other event its clocks."""
+        try:
+            with UnitOfWork(self.engine) as uow:
+                service.on_events(uow, [(s.name.rsplit(":", 1)[1], s.payload) for s in sigs])
+                uow.commit()
+        except Exception:
+            log.exception("clocks for a batch of %d signals failed; applying them one by one", len(sigs))
+            for sig in sigs:
+                try:
+                    self(sig)
+                except Exception:
+                    log.exception("clocks for %s of %s failed", sig.name, sig.payload.get("event_id"))
+
 
 def connect(engine: Engine) -> None:
     """Subscribe the clocks to the event hub's signals (after its commit, in its own transaction)."""

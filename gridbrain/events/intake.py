@@ -1,0 +1,410 @@
+"""Intake (一个口子进): a problem from any channel becomes an event — placed on a grid, classified
+and assigned (定性定责), checked for duplicates, dispatched or sent to triage — with its two
+transitions, their audit entries, the department's notice and the signals, in the caller's
+transaction (the caller commits: the event is durable before anyone is told it was accepted).
+
+`report_many` takes a batch — what the API's group commit collects while the previous batch is
+being written: the classifier runs once over all free-text reports and every lookup and insert is
+one statement for the whole batch. `report` is a batch of one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gridbrain.areas import locator
+from gridbrain.areas.service import check_point
+from gridbrain.catalog.model import Catalog, Matter, Nature, decide
+from gridbrain.config import get_settings
+from gridbrain.core import clock, ids
+from gridbrain.core.auth import Actor
+from gridbrain.core.db import UnitOfWork
+from gridbrain.core.errors import DomainError, Invalid, MissingField
+from gridbrain.core.tables import audit_log
+from gridbrain.events import classify as classifier
+from gridbrain.events import dispatch, model, outbox, trail
+from gridbrain.events.model import Action, Status
+from gridbrain.events.settings import get_event_settings
+from gridbrain.events.tables import events
+
+CHANNELS = ("hotline_12345", "app", "patrol", "department", "iot", "video_ai", "system")
+
+
+@dataclass
+class Report:
+    """One problem as it arrives on any channel (一个口子进)."""
+
+    channel: str
+    text: str
+    external_id: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    crs: str = "wgs84"
+    address: str | None = None
+    matter_code: str | None = None
+    parameters: dict[str, Any] | None = None
+    nature: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_contact: str | None = None
+    media_url: str | None = None
+
+
+@dataclass
+class Intake:
+    event: dict[str, Any]
+    created: bool
+    duplicate_of: str | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def check_report(r: Report) -> None:
+    """Refuse a report that cannot become an event, naming the field and the rule."""
+    if r.channel not in CHANNELS:
+        raise Invalid("channel", f"one of {', '.join(CHANNELS)}")
+    if not (r.text or "").strip():
+        raise MissingField("text")
+    if len(r.text) > 4000:
+        raise Invalid("text", "at most 4000 characters")
+    if r.external_id is not None and not 1 <= len(r.external_id) <= 64:
+        raise Invalid("external_id", "1-64 characters")
+    if (r.lat is None) != (r.lng is None):
+        raise Invalid("lat" if r.lat is None else "lng", "lat and lng come together")
+    if r.lat is None and not (r.address or "").strip():
+        raise MissingField("location")  # lat/lng or address
+    if r.address is not None and len(r.address) > 200:
+        raise Invalid("address", "at most 200 characters")
+    if r.nature is not None and r.nature not in {n.value for n in Nature}:
+        raise Invalid("nature", f"one of {', '.join(n.value for n in Nature)}")
+    if r.reporter_name is not None and len(r.reporter_name) > 32:
+        raise Invalid("reporter.name", "at most 32 characters")
+    if r.reporter_phone is not None and not (
+        r.reporter_phone.replace("-", "").replace("+", "").isdigit() and 5 <= len(r.reporter_phone) <= 20
+    ):
+        raise Invalid("reporter.phone", "digits, 5-20 characters")
+    if r.parameters is not None and not isinstance(r.parameters, dict):
+        raise Invalid("parameters", "an object")
+
+
+@dataclass
+class _Draft:
+    """A report on its way in: what is known of it so far."""
+
+    actor: Actor
+    report: Report
+    lat: float | None = None
+    lng: float | None = None
+    grid_code: str | None = None
+    address_code: str | None = None
+    address_text: str | None = None
+    triage_reason: str | None = None
+    matter: Matter | None = None
+    params: dict[str, Any] | None = None
+    level: str | None = None
+    confidence: float | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    primary: str | None = None  # the open event this one duplicates
+    target: dispatch.Target | None = None
+    row: dict[str, Any] = field(default_factory=dict)
+
+
+def _draft(uow: UnitOfWork, cat: Catalog, actor: Actor, r: Report) -> _Draft:
+    """Check the report, place it, and decide its matter when the reporter chose one."""
+    check_report(r)
+    d = _Draft(actor, r, address_text=(r.address or "").strip() or None)
+    # where: a point (any crs → WGS-84 → grid) or an address text through the address library
+    if r.lat is not None and r.lng is not None:
+        d.lat, d.lng = check_point(r.lat, r.lng, r.crs)
+        hit = locator.locator_for(uow.engine, uow.conn).locate(d.lat, d.lng)
+        d.grid_code = hit.grid_code if hit else None
+        if d.grid_code is None:
+            d.triage_reason = "outside_district"
+    elif d.address_text:
+        place = classifier.match_address(uow.engine, d.address_text, uow.conn)
+        if place is None or not place.grid_code:
+            d.triage_reason = "no_location" if not classifier.address_matcher_available() else "address_unresolved"
+        else:
+            d.grid_code, d.lat, d.lng, d.address_code = place.grid_code, place.lat, place.lng, place.address_code
+            d.address_text = place.address_text
+    # what: the reporter's choice decides (定性定责); otherwise the classifier, for the whole batch
+    if r.matter_code:
+        if r.matter_code not in cat:
+            raise Invalid("matter_code", "exists", f"no matter {r.matter_code} in catalog {cat.version}")
+        d.matter = cat.get(r.matter_code)
+        decision = decide(d.matter, r.parameters)
+        d.params, d.level, d.confidence = dict(decision.parameters), decision.level.value, 1.0
+    elif r.parameters:
+        raise Invalid("parameters", "needs matter_code", "parameters are given with the matter they belong to")
+    return d
+
+
+def _classify(cat: Catalog, drafts: list[_Draft]) -> None:
+    """Place the free-text reports with the classifier's top 3, in one pass over the batch."""
+    free = [d for d in drafts if d.matter is None]
+    if not free:
+        return
+    threshold = get_event_settings().classify_threshold
+    if threshold is None:
+        threshold = classifier.default_threshold()
+    for d, found in zip(free, classifier.classify_many(cat, [d.report.text for d in free]), strict=True):
+        d.candidates = [{"matter_code": c.matter_code, "confidence": c.confidence} for c in found]
+        if d.candidates and d.candidates[0]["confidence"] >= threshold:
+            d.matter = cat.get(d.candidates[0]["matter_code"])
+            d.confidence = d.candidates[0]["confidence"]
+            try:
+                d.params, d.level = {}, decide(d.matter, {}).level.value
+            except DomainError:
+                d.triage_reason = d.triage_reason or "parameters_needed"
+        else:
+            d.triage_reason = d.triage_reason or "low_confidence"
+
+
+def _find_duplicates(uow: UnitOfWork, drafts: list[_Draft], at: datetime) -> None:
+    """Same matter, near, recent, still open → link instead of dispatching again. Earlier reports
+    of the same batch count as open events too."""
+    settings = get_event_settings()
+    probes = [d for d in drafts if d.matter is not None and d.lat is not None and d.lng is not None]
+    if not probes:
+        return
+    found = dispatch.find_duplicates(
+        uow,
+        [(d.matter.code, d.lat, d.lng) for d in probes],  # type: ignore[union-attr,misc]
+        at=at,
+        distance_m=settings.duplicate_distance_m,
+        window=timedelta(hours=settings.duplicate_window_h),
+    )
+    fresh: list[_Draft] = []  # this batch's new events that later reports may duplicate
+    for d, hit in zip(probes, found, strict=True):
+        best = (model.distance_m(d.lat, d.lng, hit.lat, hit.lng), hit.id) if hit is not None else None  # type: ignore[arg-type]
+        for f in fresh:
+            if f.matter.code == d.matter.code:  # type: ignore[union-attr]
+                dist = model.distance_m(d.lat, d.lng, f.lat, f.lng)  # type: ignore[arg-type]
+                if dist <= settings.duplicate_distance_m and (best is None or dist < best[0]):
+                    best = (dist, f.row["id"])
+        if best is not None:
+            d.primary = best[1]
+        else:
+            fresh.append(d)
+
+
+def _route(uow: UnitOfWork, drafts: list[_Draft]) -> None:
+    """The department (or grid worker) of each report, with one lookup of each kind per batch."""
+    routable = [
+        d
+        for d in drafts
+        if d.primary is None and d.matter is not None and d.level is not None and d.grid_code and not d.triage_reason
+    ]
+    if not routable:
+        return
+    directory = dispatch.Directory(uow)
+    directory.prefetch_delegations({d.matter.code for d in routable if not d.matter.grid_list})  # type: ignore[union-attr]
+    plans = [dispatch.plan(directory, d.matter, d.level, d.grid_code) for d in routable]  # type: ignore[arg-type]
+    directory.prefetch(
+        department_codes=[code for level, code, _, _ in plans if level != "grid"],
+        grid_codes=[area for level, _, _, area in plans if level == "grid"],
+    )
+    for d in routable:
+        d.target = dispatch.resolve(directory, d.matter, d.level, d.grid_code)  # type: ignore[arg-type]
+        if d.target is None:
+            d.triage_reason = "no_department"
+
+
+def report(uow: UnitOfWork, actor: Actor, r: Report) -> Intake:
+    """Take a problem in: classify, locate, dispatch (or triage), audit, outbox. Idempotent by
+    (channel, external_id): a retried submission answers the event it already made."""
+    out = report_many(uow, [(actor, r)])[0]
+    if isinstance(out, DomainError):
+        raise out
+    return out
+
+
+def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[Intake | DomainError]:
+    """Take several problems in at once, in order; a report that cannot be taken answers its
+    error (naming field and rule) and costs the others nothing. Idempotent by (channel,
+    external_id), within the batch too."""
+    now = clock.now()
+    cat = trail.catalog()
+    results: list[Intake | DomainError | None] = [None] * len(items)
+    drafts: list[_Draft] = []
+    at_index: dict[int, int] = {}  # id(draft) → position in items
+    first_of_key: dict[tuple[str, str], _Draft] = {}
+    repeats: list[tuple[int, _Draft]] = []  # a retry inside the batch answers its first submission
+    for i, (actor, r) in enumerate(items):
+        try:
+            d = _draft(uow, cat, actor, r)
+        except DomainError as e:
+            results[i] = e
+            continue
+        if r.external_id is not None:
+            key = (r.channel, r.external_id)
+            if key in first_of_key:
+                repeats.append((i, first_of_key[key]))
+                continue
+            first_of_key[key] = d
+        d.row["id"] = ids.new_id()
+        drafts.append(d)
+        at_index[id(d)] = i
+    _classify(cat, drafts)
+    _find_duplicates(uow, drafts, now)
+    _route(uow, drafts)
+
+    district = get_settings().district_code
+    seconds: dict[int, tuple[Action, Status, str | None]] = {}
+    for d in drafts:
+        d.row = _row(d, now, district, cat.version)
+        # the row goes in once, already in its second state; both transitions are recorded after it
+        if d.primary is not None:
+            second, note = Action.CANCEL, f"duplicate of {d.primary}"
+            d.row["duplicate_of"] = d.primary
+        elif d.target is not None:
+            second, note = Action.DISPATCH, None
+            if d.target.filtered:
+                note = "out-of-list: lifted off the grid (清单外事项下派过滤)"
+            d.row.update(
+                level=d.target.level,
+                department_code=d.target.department_code,
+                area_code=d.target.area_code,
+                assignee=d.target.assignee,
+                dispatched_at=now,
+            )
+        else:
+            second, note = Action.TRIAGE, d.triage_reason
+            d.row["triage_reason"] = d.triage_reason
+        to = model.move(d.row["id"], Status.REPORTED, second, note=note)
+        d.row.update(status=to.value, transitions_count=2)
+        seconds[id(d)] = (second, to, note)
+
+    created = _insert(uow, [d.row for d in drafts])
+    lost = [d for d in drafts if d.row["id"] not in created]  # a concurrent retry won the race
+    existing = _existing(uow, [(d.report.channel, d.report.external_id or "") for d in lost])
+    moves: list[trail.Move] = []
+    notices: list[dict[str, Any]] = []
+    linked: Counter[str] = Counter()
+    links: list[dict[str, Any]] = []
+    for d in drafts:
+        i = at_index[id(d)]
+        if d.row["id"] not in created:
+            found = existing[(d.report.channel, d.report.external_id or "")]
+            results[i] = Intake(found, created=False, duplicate_of=found.get("duplicate_of"))
+            continue
+        ev = d.row
+        second, to, note = seconds[id(d)]
+        unrouted = {**ev, "level": None, "department_code": None}  # as it stood when reported
+        moves.append(trail.Move(d.actor, unrouted, 1, model.REPORTED, None, Status.REPORTED.value, None))
+        moves.append(trail.Move(d.actor, ev, 2, second.past, Status.REPORTED.value, to.value, note))
+        if d.primary is not None:
+            linked[d.primary] += 1
+            links.append(_link_entry(d.actor, d.primary, ev["id"]))
+        elif d.target is not None:
+            notices.extend(trail.department_notices(ev, d.target, second, note))
+        results[i] = Intake(ev, created=True, duplicate_of=ev.get("duplicate_of"), candidates=d.candidates)
+    trail.record(uow, moves, at=now)
+    for primary, n in sorted(linked.items()):
+        uow.execute(
+            events.update()
+            .where(events.c.id == primary)
+            .values(reports_count=events.c.reports_count + n, updated_at=now)
+        )
+    if links:
+        uow.execute(_INSERT_AUDIT, links if len(links) > 1 else links[0])
+    outbox.enqueue_many(uow, notices)
+    for i, first in repeats:
+        done = results[at_index[id(first)]]
+        assert isinstance(done, Intake)
+        results[i] = Intake(done.event, created=False, duplicate_of=done.duplicate_of)
+    assert all(r is not None for r in results), "every report of the batch is answered"
+    return [r for r in results if r is not None]
+
+
+def _row(d: _Draft, now: datetime, district: str, catalog_version: str) -> dict[str, Any]:
+    r = d.report
+    matter = d.matter
+    nature = r.nature or (matter.natures[0].value if matter and matter.natures else None)
+    return {
+        "id": d.row["id"],
+        "channel": r.channel,
+        "external_id": r.external_id,
+        "text": r.text.strip(),
+        "matter_code": matter.code if matter else None,
+        "nature": nature,
+        "parameters": d.params,
+        "status": Status.REPORTED.value,
+        "level": None,
+        "department_code": None,
+        "area_code": d.grid_code or district,
+        "grid_code": d.grid_code,
+        "address_code": d.address_code,
+        "address_text": d.address_text,
+        "lat": d.lat,
+        "lng": d.lng,
+        "reporter_name": r.reporter_name,
+        "reporter_phone": r.reporter_phone,
+        "reporter_contact": r.reporter_contact,
+        "media_url": r.media_url,
+        "reported_at": now,
+        "updated_at": now,
+        "confidence": d.confidence,
+        "candidates": d.candidates or None,
+        "catalog_version": catalog_version,
+        "reported_by": d.actor.username,
+        "transitions_count": 0,
+        "reports_count": 1,
+        "returns_count": 0,
+        "triage_reason": None,
+        "duplicate_of": None,
+        "assignee": None,
+        "dispatched_at": None,
+    }
+
+
+def _link_entry(actor: Actor, primary: str, event_id: str) -> dict[str, Any]:
+    """The audit entry of a duplicate linked to its open event (as `audit.record` writes it)."""
+    return {
+        "at": clock.now(),
+        "tag": "events:event:linked",
+        "subject_id": primary,
+        "actor": actor.username,
+        "actor_role": actor.role,
+        "area_code": None,
+        "detail": {"duplicate": event_id},
+    }
+
+
+_INSERT_AUDIT = audit_log.insert()
+
+# parameters at execution; a report without external_id never conflicts (NULLs are distinct)
+_INSERT_EVENTS = {
+    "postgresql": postgresql.insert(events)
+    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    .returning(events.c.id),
+    "sqlite": sqlite.insert(events)
+    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    .returning(events.c.id),
+}
+
+
+def _insert(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the events unless (channel, external_id) exists; answers the ids that went in
+    (RETURNING, not rowcount: psycopg answers -1 for skipped rows)."""
+    if not rows:
+        return set()
+    stmt = _INSERT_EVENTS["postgresql" if uow.postgres else "sqlite"]
+    return set(uow.execute(stmt, rows if len(rows) > 1 else rows[0]).scalars())
+
+
+def _existing(uow: UnitOfWork, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    if not keys:
+        return {}
+    rows = uow.execute(
+        sa.select(events).where(
+            events.c.channel.in_({c for c, _ in keys}), events.c.external_id.in_({x for _, x in keys})
+        )
+    )
+    return {(r.channel, r.external_id): dict(r._mapping) for r in rows}

@@ -1,0 +1,168 @@
+"""What every change of an event leaves behind, in the caller's transaction: its transition rows,
+its audit entries, its signals (published after the commit) and the department's notice.
+
+Shared by intake (`intake.py`) and the lifecycle (`service.py`); also home of the matter catalog
+the hub classifies and dispatches with.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gridbrain.catalog.loader import shipped_catalog
+from gridbrain.catalog.model import Catalog
+from gridbrain.core import clock
+from gridbrain.core.auth import Actor
+from gridbrain.core.db import UnitOfWork
+from gridbrain.core.tables import audit_log
+from gridbrain.events import dispatch, outbox
+from gridbrain.events.model import Action
+from gridbrain.events.tables import event_transitions
+
+_catalog: Catalog | None = None
+
+
+def catalog() -> Catalog:
+    """The matter catalog in use (the shipped one unless `use_catalog` set another)."""
+    return _catalog or shipped_catalog()
+
+
+def use_catalog(c: Catalog | None) -> None:
+    """Use another catalog (a district's own; tests). None goes back to the shipped one."""
+    global _catalog
+    _catalog = c
+
+
+def payload(
+    ev: dict[str, Any], action: str, from_status: str | None, to_status: str, actor: Actor, at: datetime
+) -> dict[str, Any]:
+    """The body of an `events:event:<action>` signal."""
+    return {
+        "event_id": ev["id"],
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "matter_code": ev.get("matter_code"),
+        "level": ev.get("level"),
+        "department_code": ev.get("department_code"),
+        "grid_code": ev.get("grid_code"),
+        "area_code": ev.get("area_code"),
+        "channel": ev.get("channel"),
+        "at": at.isoformat(),
+        "actor": actor.username,
+    }
+
+
+@dataclass(frozen=True)
+class Move:
+    """One transition to record: who moved the event, the event as it stands after the move,
+    and the move."""
+
+    actor: Actor
+    ev: dict[str, Any]
+    seq: int
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
+def record(uow: UnitOfWork, moves: list[Move], *, at: datetime) -> None:
+    """Append transition rows, their audit entries (the same entries `audit.record` writes) and
+    their signals: one statement for the transitions and one for the audit entries, whatever
+    their number (a batch of reports records two moves each)."""
+    if not moves:
+        return
+    transitions = []
+    entries = []
+    logged_at = clock.now()
+    for m in moves:
+        ev = m.ev
+        tag = f"events:event:{m.action}"
+        if not _AUDIT_TAG.match(tag):
+            raise ValueError(f"audit tag must read capability:subject:action, got {tag!r}")
+        transitions.append(
+            {
+                "event_id": ev["id"],
+                "seq": m.seq,
+                "at": at,
+                "action": m.action,
+                "from_status": m.from_status,
+                "to_status": m.to_status,
+                "actor": m.actor.username,
+                "actor_role": m.actor.role,
+                "department_code": ev.get("department_code"),
+                "level": ev.get("level"),
+                "note": m.note,
+            }
+        )
+        entries.append(
+            {
+                "at": logged_at,
+                "tag": tag,
+                "subject_id": ev["id"],
+                "actor": m.actor.username,
+                "actor_role": m.actor.role,
+                "area_code": ev.get("area_code"),
+                "detail": {
+                    "seq": m.seq,
+                    "from": m.from_status,
+                    "to": m.to_status,
+                    "note": m.note,
+                    "department_code": ev.get("department_code"),
+                    "level": ev.get("level"),
+                },
+            }
+        )
+    # a list of parameter sets: executemany (one multi-row INSERT on PostgreSQL)
+    uow.execute(_INSERT_TRANSITION, transitions if len(transitions) > 1 else transitions[0])
+    uow.execute(_INSERT_AUDIT, entries if len(entries) > 1 else entries[0])
+    for m in moves:
+        uow.emit(f"events:event:{m.action}", **payload(m.ev, m.action, m.from_status, m.to_status, m.actor, at))
+
+
+_AUDIT_TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")  # as gridbrain.core.audit checks it
+_INSERT_AUDIT = audit_log.insert()
+_INSERT_TRANSITION = event_transitions.insert()
+
+
+def department_notices(
+    ev: dict[str, Any],
+    target: dispatch.Target,
+    action: Action,
+    note: str | None,
+    previous: str | None = None,
+) -> list[dict[str, Any]]:
+    """Outbox messages telling the department it has an event; on re-route or escalation, the
+    first department is told too."""
+    body = {
+        "event_id": ev["id"],
+        "status": ev["status"],
+        "matter_code": ev.get("matter_code"),
+        "level": target.level,
+        "text": ev["text"],
+        "action": action.past,
+    }
+    out = [
+        outbox.message(
+            event_id=ev["id"],
+            kind="dispatch_notice",
+            adapter="department",
+            recipient=target.department_code,
+            payload=body,
+        )
+    ]
+    if previous and previous != target.department_code and action in (Action.REROUTE, Action.ESCALATE):
+        out.append(
+            outbox.message(
+                event_id=ev["id"],
+                kind="reroute_notice",
+                adapter="department",
+                recipient=previous,
+                payload={**body, "moved_to": target.department_code, "note": note},
+            )
+        )
+    return out
