@@ -8,6 +8,7 @@ Capabilities are listed in dependency order (ARCHITECTURE.md).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +27,6 @@ from gridbrain.plugins import CAPABILITIES, optional
 log = logging.getLogger(__name__)
 
 
-
 def create_app(
     settings: Settings | None = None, engine: Engine | None = None, *, workers: bool | None = None
 ) -> FastAPI:
@@ -39,6 +39,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # route functions run in a thread pool; keep it within what the connection pool serves
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        sys.setswitchinterval(settings.thread_switch_interval_s)
         yield
         for stop in stops:
             stop()

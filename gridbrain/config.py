@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     sweeper_interval_s: int = 60
     run_workers: bool = True
     worker_threads: int = 30  # threads serving requests; the connection pool holds two per thread
+    # a bearer token, once checked, is trusted this long in each process (0: check every request)
+    token_cache_s: float = 10.0
+    # how often Python hands the interpreter between threads; the default 5 ms makes intake's
+    # writer thread wait behind the request loop after every database round trip (BENCHMARKS.md)
+    thread_switch_interval_s: float = 0.0002
     # e-mail for digests to the data steward (quarantine); without a host they go to the log
     smtp_host: str = ""
     smtp_port: int = 25

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import functools
 import http.client
-import json
 import os
 import random
 import secrets
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +31,7 @@ import sqlalchemy as sa
 import typer
 from shapely.geometry import box
 
+from gridbrain.bench.load import encode_posts, run_load
 from gridbrain.bench.measure import percentile
 
 WEST, EAST, SOUTH, NORTH = 120.00, 120.16, 30.36, 30.44
@@ -99,7 +98,7 @@ def _token(engine: sa.engine.Engine) -> str:
 
 
 def _bodies(grids: list[Any], n: int, run: str) -> list[dict[str, Any]]:
-    rnd = random.Random(42)
+    rnd = random.Random(run)  # each run its own points: no run reports the last run's events again
     out = []
     for i in range(n):
         _, (w, s, e, nn) = grids[i % len(grids)]
@@ -187,6 +186,40 @@ def _in_process(db: Database, n: int, threads: int) -> dict[str, float]:
     return {"events_per_s": n / wall, "p50_ms": percentile(lat, 50) * 1000, "p99_ms": percentile(lat, 99) * 1000}
 
 
+def _group_commit(db: Database, n: int) -> dict[str, float]:
+    """In-process through the API's group commit (`IntakeBatcher`): all reports queued at once."""
+    from gridbrain.core.auth import Actor
+    from gridbrain.events import service
+    from gridbrain.events.batcher import IntakeBatcher
+
+    actor = Actor(username="bench", role="district_operator", area_code=DISTRICT)
+    bodies = _bodies(db.grids, n + 20, "group")
+    reports = []
+    for body in bodies:
+        rep = body.pop("reporter")
+        reports.append(service.Report(**body, reporter_name=rep["name"], reporter_phone=rep["phone"]))
+    batcher = IntakeBatcher(db.engine)
+    try:
+        for r in reports[:20]:
+            batcher.submit(actor, r).result()
+        t0 = time.perf_counter()
+        futures = [(time.perf_counter(), batcher.submit(actor, r)) for r in reports[20:]]
+        lat = []
+        for started, f in futures:
+            f.result()
+            lat.append(time.perf_counter() - started)  # an upper bound: waited for in order
+        wall = time.perf_counter() - t0
+        batches = batcher.batches
+    finally:
+        batcher.close()
+    return {
+        "events_per_s": n / wall,
+        "p50_ms": percentile(lat, 50) * 1000,
+        "p99_ms": percentile(lat, 99) * 1000,
+        "batch": n / max(1, batches - 20),
+    }
+
+
 def _serve(db: Database, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -211,118 +244,45 @@ def _serve(db: Database, port: int, workers: int) -> subprocess.Popen[bytes]:
         "--no-access-log",
     ]
     proc = subprocess.Popen(cmd, env=env)  # noqa: S603 - our own interpreter and arguments
-    import httpx
-
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
                 return proc
-        except httpx.HTTPError:
+        except OSError:
             time.sleep(0.3)
     proc.terminate()
     raise RuntimeError("the server did not come up within 60 s")
 
 
-class _LightClient:
-    """One keep-alive HTTP/1.1 connection (the standard library's `http.client`): the load
-    generator shares the cores with the server, so it should spend as little CPU as it can."""
-
-    def __init__(self, port: int, headers: dict[str, str]) -> None:
-        self.port = port
-        self.conn = self._make()
-        self.headers = {**headers, "Content-Type": "application/json"}
-
-    def _make(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-
-    def post(self, path: str, body: dict[str, Any]) -> int:
-        data = json.dumps(body).encode()
-        try:
-            self.conn.request("POST", path, body=data, headers=self.headers)
-            resp = self.conn.getresponse()
-            resp.read()
-        except OSError:
-            self.conn.close()
-            self.conn = self._make()
-            raise
-        return resp.status
-
-
 def _http_load(
-    port: int, token: str, bodies: list[dict[str, Any]], concurrency: int, rate: float | None, light: bool = True
+    port: int, token: str, bodies: list[dict[str, Any]], concurrency: int, rate: float | None
 ) -> dict[str, float]:
-    import httpx
-
-    url = f"http://127.0.0.1:{port}/api/v1/events"
     headers = {"Authorization": f"Bearer {token}"}
-    local = threading.local()
-    errors = 0
-    lock = threading.Lock()
-
-    def client() -> Any:
-        c = getattr(local, "c", None)
-        if c is None:
-            c = local.c = _LightClient(port, headers) if light else httpx.Client(headers=headers, timeout=30)
-        return c
-
-    def post(body: dict[str, Any]) -> bool:
-        c = client()
-        if light:
-            return bool(c.post("/api/v1/events", body) in (200, 201))
-        return bool(c.post(url, json=body).status_code in (200, 201))
-
-    def send(body: dict[str, Any], due: float | None = None) -> float:
-        nonlocal errors
-        if due is not None:
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-        # at a fixed rate, latency counts from when the request was due (no coordinated omission)
-        t0 = time.perf_counter() if due is None else due
-        try:
-            ok = post(body)
-        except (httpx.HTTPError, OSError):
-            ok = False
-        if not ok:
-            with lock:
-                errors += 1
-        return time.perf_counter() - t0
-
-    for b in bodies[:20]:
-        send(b)
-    bodies = bodies[20:]
-    start = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        if rate:
-            lat = list(pool.map(lambda ib: send(ib[1], start + ib[0] / rate), enumerate(bodies)))
-        else:
-            lat = list(pool.map(send, bodies))
-    wall = time.perf_counter() - start
-    return {
-        "events_per_s": len(bodies) / wall,
-        "p50_ms": percentile(lat, 50) * 1000,
-        "p99_ms": percentile(lat, 99) * 1000,
-        "errors": float(errors),
-    }
+    warm, rest = bodies[:20], bodies[20:]
+    run_load("127.0.0.1", port, encode_posts("127.0.0.1", "/api/v1/events", headers, warm), concurrency=1)
+    requests = encode_posts("127.0.0.1", "/api/v1/events", headers, rest)
+    return run_load("127.0.0.1", port, requests, concurrency=concurrency, rate=rate).summary()
 
 
 def _http(
-    db: Database, n: int, concurrency: int, workers: int, rate: float, rate_n: int, port: int, light: bool = True
+    db: Database, n: int, concurrency: int, workers: int, rate: float, rate_n: int, port: int
 ) -> list[tuple[str, dict[str, float]]]:
     token = _token(db.engine)
     proc = _serve(db, port, workers)
     try:
         out = [
             (
-                f"HTTP closed loop, {concurrency} clients",
-                _http_load(port, token, _bodies(db.grids, n + 20, "http"), concurrency, None, light),
+                f"HTTP closed loop, {concurrency} conns",
+                _http_load(port, token, _bodies(db.grids, n + 20, "http"), concurrency, None),
             )
         ]
         out.append(
             (
-                f"HTTP at {rate:g} req/s, {concurrency} clients",
-                _http_load(port, token, _bodies(db.grids, rate_n + 20, "rate"), concurrency, rate, light),
+                f"HTTP at {rate:g} req/s, {concurrency} conns",
+                _http_load(port, token, _bodies(db.grids, rate_n + 20, "rate"), concurrency, rate),
             )
         )
         return out
@@ -339,50 +299,43 @@ def register(bench: typer.Typer) -> None:
         postgres: Annotated[str, typer.Option(help="PostgreSQL server URL (a scratch schema is made)")] = (
             "postgresql://127.0.0.1:5432/test"
         ),
-        modes: Annotated[str, typer.Option(help="comma list: inprocess,http")] = "inprocess,http",
-        concurrency: Annotated[
-            int, typer.Option(help="HTTP client threads; 0: 6 on SQLite, 12 on PostgreSQL (see BENCHMARKS.md)")
-        ] = 0,
+        modes: Annotated[str, typer.Option(help="comma list: inprocess,group,http")] = "inprocess,group,http",
+        concurrency: Annotated[int, typer.Option(help="HTTP connections of the load generator")] = 32,
         threads: Annotated[int, typer.Option(help="in-process threads")] = 1,
         workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 2,
         rate: Annotated[float, typer.Option(help="fixed request rate for the latency measurement")] = 200.0,
         rate_seconds: Annotated[float, typer.Option(help="seconds at the fixed rate")] = 10.0,
         port: Annotated[int, typer.Option(help="TCP port of the server under test")] = 8765,
-        client: Annotated[
-            str,
-            typer.Option(help="HTTP load generator: light (http.client keep-alive) or httpx (figures before 11-24)"),
-        ] = "light",
     ) -> None:
         """Events/s through the whole intake and p99 latency at a fixed rate."""
-        results: list[tuple[str, str, dict[str, float]]] = []
+        wanted = {m.strip() for m in modes.split(",") if m.strip()}
         typer.echo(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, n={n}")
         for kind in [d.strip() for d in databases.split(",") if d.strip()]:
             db = Database(kind, postgres)
             try:
                 runs: list[Callable[[Database], list[tuple[str, dict[str, float]]]]] = []
-                if "inprocess" in modes:
+                if "inprocess" in wanted:
                     runs.append(lambda d: [(f"in-process, {threads} thread(s)", _in_process(d, n, threads))])
-                if "http" in modes:
-                    clients = concurrency or (6 if kind == "sqlite" else 12)
-                    light = client != "httpx"
+                if "group" in wanted:
+                    runs.append(lambda d: [("in-process, group commit", _group_commit(d, n))])
+                if "http" in wanted:
                     runs.append(
                         functools.partial(
                             _http,
                             n=n,
-                            concurrency=clients,
+                            concurrency=concurrency,
                             workers=workers,
                             rate=rate,
                             rate_n=int(rate * rate_seconds),
                             port=port,
-                            light=light,
                         )
                     )
                 for fn in runs:
                     for label, r in fn(db):
-                        results.append((kind, label, r))
                         typer.echo(
                             f"{kind:10} {label:32} {r['events_per_s']:8.0f} events/s   "
                             f"p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms"
+                            + (f"   {r['batch']:.1f} reports/batch" if r.get("batch") else "")
                             + (f"   errors {int(r['errors'])}" if r.get("errors") else "")
                         )
             finally:

@@ -237,12 +237,14 @@ def assignments(
     for s in suggestions:
         matter = catalog.get(s.matter_code)
         decision = decide(matter, {})
-        out.append({
-            "matter": {"code": matter.code, "name": matter.name, "class_path": list(matter.class_path)},
-            "department": {"code": decision.department_type, "name": names.get(decision.department_type, "")},
-            "level": decision.level.value,
-            "confidence": s.confidence,
-        })
+        out.append(
+            {
+                "matter": {"code": matter.code, "name": matter.name, "class_path": list(matter.class_path)},
+                "department": {"code": decision.department_type, "name": names.get(decision.department_type, "")},
+                "level": decision.level.value,
+                "confidence": s.confidence,
+            }
+        )
     return out, triage
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -169,7 +170,33 @@ def issue_token(uow: UnitOfWork, username: str, name: str = "cli") -> str:
     return token
 
 
+# token hash → (checked at, monotonic seconds; the actor). Only tokens that passed are kept, so a
+# made-up token is looked up every time; a revoked token or a deactivated user stops working
+# within GRIDBRAIN_TOKEN_CACHE_S in every process (at once in the process that revoked it).
+_token_cache: dict[str, tuple[float, Actor]] = {}
+_TOKEN_CACHE_MAX = 10_000
+
+
+def cached_token(token: str) -> Actor | None:
+    """The actor of a token checked within the last GRIDBRAIN_TOKEN_CACHE_S seconds, if any."""
+    from gridbrain.config import get_settings
+
+    hit = _token_cache.get(_token_hash(token))
+    if hit is None or time.monotonic() - hit[0] > get_settings().token_cache_s:
+        return None
+    return hit[1]
+
+
+def forget_tokens() -> None:
+    """Check every token against the database again (after a revocation or a role change)."""
+    _token_cache.clear()
+
+
 def authenticate_token(uow: UnitOfWork, token: str) -> Actor:
+    """The user behind a bearer token (remembered for a few seconds); 401 if none."""
+    actor = cached_token(token)
+    if actor is not None:
+        return actor
     row = uow.execute(
         sa.select(users)
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
@@ -177,7 +204,11 @@ def authenticate_token(uow: UnitOfWork, token: str) -> Actor:
     ).first()
     if row is None:
         raise Unauthenticated("invalid or revoked token")
-    return _actor_of(row)
+    actor = _actor_of(row)
+    if len(_token_cache) >= _TOKEN_CACHE_MAX:
+        _token_cache.clear()
+    _token_cache[_token_hash(token)] = (time.monotonic(), actor)
+    return actor
 
 
 def user_by_id(uow: UnitOfWork, user_id: int) -> Actor:

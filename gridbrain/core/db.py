@@ -7,7 +7,8 @@ as a whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from gridbrain.core import signals
@@ -111,8 +112,78 @@ def is_postgres(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def one_of(column: sa.ColumnElement[Any], values: Iterable[Any], *, postgres: bool) -> sa.ColumnElement[bool]:
+    """`column IN (values)` written so that the statement's text does not grow with the values:
+    `= ANY(:array)` on PostgreSQL, where psycopg caches a statement's parsing only while its text
+    and parameter count stay small; a plain IN on SQLite, which parses statements cheaply."""
+    values = list(values)
+    if postgres:
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+_UNNEST_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+    """`INSERT ... SELECT FROM unnest(arrays)` for these columns: one statement whose text does not
+    depend on the number of rows, each column travelling as one array parameter in psycopg's
+    binary format (`%(name)b`: no per-element quoting)."""
+    key = (table.name, columns, unique)
+    found = _UNNEST_INSERTS.get(key)
+    if found is not None:
+        return found
+    pg = postgresql.dialect()
+    arrays, selected, converters = [], [], []
+    for i, name in enumerate(columns):
+        col = table.c[name]
+        json_like = isinstance(col.type, sa.JSON) or isinstance(col.type.dialect_impl(pg), postgresql.JSONB)
+        sql_type = "TEXT" if json_like else col.type.dialect_impl(pg).compile(dialect=pg)
+        arrays.append(f"CAST(%(c{i})b AS {sql_type}[])")
+        selected.append(f"CAST(c{i} AS JSONB)" if json_like else f"c{i}")
+        converters.append(_json_text if json_like else col.type.bind_processor(pg))
+    names = ", ".join(f'"{c}"' for c in columns)
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    conflict = f" ON CONFLICT ({', '.join(unique)}) DO NOTHING" if unique else ""
+    # names come from the table's own definition, never from input
+    stmt = (
+        f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(selected)} '  # noqa: S608
+        f"FROM unnest({', '.join(arrays)}) AS u({aliases}){conflict}"
+    )
+    _UNNEST_INSERTS[key] = (stmt, tuple(converters))
+    return _UNNEST_INSERTS[key]
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def insert_many(
+    uow: UnitOfWork, table: sa.Table, rows: list[dict[str, Any]], *, skip_existing: tuple[str, ...] = ()
+) -> None:
+    """Insert rows that all name the same columns, in one statement on PostgreSQL (arrays through
+    unnest: no per-row round trip or statement parsing), by executemany on SQLite.
+    `skip_existing` names a unique key: rows whose key exists are left out (ON CONFLICT DO NOTHING)."""
+    if not rows:
+        return
+    if not uow.postgres:
+        stmt: Any = table.insert()
+        if skip_existing:
+            stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(skip_existing))
+        uow.execute(stmt, rows if len(rows) > 1 else rows[0])
+        return
+    columns = tuple(rows[0])
+    stmt, converters = _unnest_insert(table, columns, skip_existing)
+    params = {}
+    for i, (name, convert) in enumerate(zip(columns, converters, strict=True)):
+        values = [r[name] for r in rows]
+        params[f"c{i}"] = [convert(v) for v in values] if convert is not None else values
+    uow.conn.exec_driver_sql(stmt, params)
+
+
 class UnitOfWork:
-    """One transaction. `commit()` makes it durable and then publishes the collected signals."""
+    """One transaction. `commit()` runs the in-transaction handlers of the collected signals,
+    makes it all durable, and then publishes the signals."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -155,6 +226,8 @@ class UnitOfWork:
         self._pending.append(signals.Signal(name, payload))
 
     def commit(self) -> None:
+        if self._pending:
+            signals.before_commit(self, self._pending)
         self.conn.commit()
         pending, self._pending = self._pending, []
         if pending:

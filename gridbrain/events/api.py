@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
 
-from gridbrain.core.web import CurrentUser, UowDep
+from gridbrain.core.web import AsyncUser, CurrentUser, UowDep
 from gridbrain.events import dispatch, photos, service
 from gridbrain.events.model import Action
 from gridbrain.events.open311.api import router as open311_router
@@ -31,11 +31,11 @@ native = APIRouter(prefix="/api/v1", tags=["events"])
 
 
 @native.post("/events", response_model=EventCreated, status_code=201)
-def create_event(body: EventCreate, user: CurrentUser, uow: UowDep, response: Response) -> EventCreated:
-    """Report a problem (一个口子进); durable before the answer. A repeated (channel, external_id)
-    answers the existing event with 200 instead of making a second one."""
-    intake = service.report(uow, user, body.to_report())
-    uow.commit()
+async def create_event(body: EventCreate, user: AsyncUser, request: Request, response: Response) -> EventCreated:
+    """Report a problem (一个口子进); durable before the answer (reports arriving together are
+    committed together: group commit). A repeated (channel, external_id) answers the existing
+    event with 200 instead of making a second one."""
+    intake = await request.app.state.intake.take(user, body.to_report())
     if not intake.created:
         response.status_code = 200
     return EventCreated(

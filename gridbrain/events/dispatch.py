@@ -20,7 +20,7 @@ from gridbrain.catalog.model import Matter
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.codes import CodeError, area_level
-from gridbrain.core.db import UnitOfWork
+from gridbrain.core.db import UnitOfWork, one_of
 from gridbrain.core.errors import Invalid, MissingField
 from gridbrain.core.scoping import Scope
 from gridbrain.core.tables import users
@@ -58,7 +58,8 @@ class Directory:
             self._delegations[m] = []
         for r in self.uow.execute(
             sa.select(event_delegations.c.matter_code, event_delegations.c.area_code).where(
-                event_delegations.c.matter_code.in_(todo), event_delegations.c.revoked_at.is_(None)
+                one_of(event_delegations.c.matter_code, todo, postgres=self.uow.postgres),
+                event_delegations.c.revoked_at.is_(None),
             )
         ):
             self._delegations[r.matter_code].append(Scope.of_area(r.area_code).prefix or "")
@@ -66,14 +67,22 @@ class Directory:
     def prefetch(self, *, department_codes: Iterable[str] = (), grid_codes: Iterable[str] = ()) -> None:
         codes = sorted(set(department_codes) - self._departments.keys())
         if codes:
-            found = set(self.uow.execute(sa.select(departments.c.code).where(departments.c.code.in_(codes))).scalars())
+            found = set(
+                self.uow.execute(
+                    sa.select(departments.c.code).where(one_of(departments.c.code, codes, postgres=self.uow.postgres))
+                ).scalars()
+            )
             self._departments.update({c: c in found for c in codes})
         wanted = sorted(set(grid_codes) - self._workers.keys())
         if wanted:
             self._workers.update(dict.fromkeys(wanted))
             rows = self.uow.execute(
                 sa.select(users.c.area_code, users.c.username)
-                .where(users.c.role == Role.GRID_WORKER, users.c.area_code.in_(wanted), users.c.active)
+                .where(
+                    users.c.role == Role.GRID_WORKER,
+                    one_of(users.c.area_code, wanted, postgres=self.uow.postgres),
+                    users.c.active,
+                )
                 .order_by(users.c.id.desc())  # the first account of a grid is written last, and wins
             )
             self._workers.update({r.area_code: r.username for r in rows})
@@ -181,32 +190,61 @@ def find_duplicates(
     window: timedelta,
 ) -> list[Any | None]:
     """For each (matter code, lat, lng): the nearest open event of that matter within the distance
-    and the time window, or None — one statement for all of them (a box around each point)."""
+    and the time window, or None. On PostgreSQL one statement answers all the probes (a box
+    around each point, joined as arrays); on SQLite each probe is its own cheap query."""
     if not probes:
         return []
-    boxes = []
-    for matter, lat, lng in probes:
-        s, w, n, e = model.box_around(lat, lng, distance_m)
-        boxes.append(sa.and_(events.c.matter_code == matter, events.c.lat.between(s, n), events.c.lng.between(w, e)))
-    rows = uow.execute(
-        sa.select(events.c.id, events.c.matter_code, events.c.lat, events.c.lng).where(
-            events.c.status.in_([st.value for st in model.OPEN]),
-            events.c.duplicate_of.is_(None),
-            events.c.reported_at >= at - window,
-            sa.or_(*boxes),
+    boxes = [(m, *model.box_around(lat, lng, distance_m)) for m, lat, lng in probes]
+    since = at - window
+    near: list[list[Any]] = [[] for _ in probes]
+    if uow.postgres:
+        rows = uow.execute(
+            _DUPLICATES_PG,
+            {
+                "i": list(range(len(boxes))),
+                "m": [b[0] for b in boxes],
+                "s": [b[1] for b in boxes],
+                "w": [b[2] for b in boxes],
+                "n": [b[3] for b in boxes],
+                "e": [b[4] for b in boxes],
+                "open": [st.value for st in model.OPEN],
+                "since": since,
+            },
         )
-    ).all()
-    out: list[Any | None] = []
-    for matter, lat, lng in probes:
-        best = None
         for r in rows:
-            if r.matter_code != matter:
-                continue
+            near[r.i].append(r)
+    else:
+        for i, (m, s, w, n, e) in enumerate(boxes):
+            near[i] = list(uow.execute(_DUPLICATES, {"matter": m, "since": since, "s": s, "n": n, "w": w, "e": e}))
+    out: list[Any | None] = []
+    for (_, lat, lng), rows_near in zip(probes, near, strict=True):
+        best = None
+        for r in rows_near:
             d = model.distance_m(lat, lng, r.lat, r.lng)
             if d <= distance_m and (best is None or d < best[0]):
                 best = (d, r)
         out.append(best[1] if best else None)
     return out
+
+
+# built once; the values come as parameters at execution
+_DUPLICATES = sa.select(events.c.id, events.c.lat, events.c.lng).where(
+    events.c.matter_code == sa.bindparam("matter"),
+    events.c.status.in_([st.value for st in model.OPEN]),
+    events.c.duplicate_of.is_(None),
+    events.c.reported_at >= sa.bindparam("since", type_=events.c.reported_at.type),
+    events.c.lat.between(sa.bindparam("s"), sa.bindparam("n")),
+    events.c.lng.between(sa.bindparam("w"), sa.bindparam("e")),
+)
+_DUPLICATES_PG = sa.text(
+    """
+    SELECT q.i, e.id, e.lat, e.lng
+    FROM unnest(CAST(:i AS int[]), CAST(:m AS varchar[]), CAST(:s AS float8[]), CAST(:w AS float8[]),
+                CAST(:n AS float8[]), CAST(:e AS float8[])) AS q(i, m, s, w, n, e)
+    JOIN events e ON e.matter_code = q.m AND e.lat BETWEEN q.s AND q.n AND e.lng BETWEEN q.w AND q.e
+    WHERE e.status = ANY(CAST(:open AS varchar[])) AND e.duplicate_of IS NULL AND e.reported_at >= :since
+    """
+).bindparams(sa.bindparam("since", type_=events.c.reported_at.type))
 
 
 def add_delegation(

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gridbrain.areas import locator
 from gridbrain.areas.service import check_point
@@ -25,7 +24,7 @@ from gridbrain.catalog.model import Catalog, Matter, Nature, decide
 from gridbrain.config import get_settings
 from gridbrain.core import clock, ids
 from gridbrain.core.auth import Actor
-from gridbrain.core.db import UnitOfWork
+from gridbrain.core.db import UnitOfWork, insert_many, one_of
 from gridbrain.core.errors import DomainError, Invalid, MissingField
 from gridbrain.core.tables import audit_log
 from gridbrain.events import classify as classifier
@@ -312,8 +311,7 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
             .where(events.c.id == primary)
             .values(reports_count=events.c.reports_count + n, updated_at=now)
         )
-    if links:
-        uow.execute(_INSERT_AUDIT, links if len(links) > 1 else links[0])
+    insert_many(uow, audit_log, links)
     outbox.enqueue_many(uow, notices)
     for i, first in repeats:
         done = results[at_index[id(first)]]
@@ -377,26 +375,21 @@ def _link_entry(actor: Actor, primary: str, event_id: str) -> dict[str, Any]:
     }
 
 
-_INSERT_AUDIT = audit_log.insert()
-
-# parameters at execution; a report without external_id never conflicts (NULLs are distinct)
-_INSERT_EVENTS = {
-    "postgresql": postgresql.insert(events)
-    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    .returning(events.c.id),
-    "sqlite": sqlite.insert(events)
-    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    .returning(events.c.id),
-}
-
-
 def _insert(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the events unless (channel, external_id) exists; answers the ids that went in
-    (RETURNING, not rowcount: psycopg answers -1 for skipped rows)."""
+    """Insert the events unless (channel, external_id) exists; answers the ids that went in.
+
+    One statement for the batch; which rows a concurrent retry beat is then read back — only
+    rows with an external_id can have been skipped (NULLs never conflict)."""
     if not rows:
         return set()
-    stmt = _INSERT_EVENTS["postgresql" if uow.postgres else "sqlite"]
-    return set(uow.execute(stmt, rows if len(rows) > 1 else rows[0]).scalars())
+    insert_many(uow, events, rows, skip_existing=("channel", "external_id"))
+    keyed = [r["id"] for r in rows if r["external_id"] is not None]
+    went_in = {r["id"] for r in rows if r["external_id"] is None}
+    if keyed:
+        went_in.update(
+            uow.execute(sa.select(events.c.id).where(one_of(events.c.id, keyed, postgres=uow.postgres))).scalars()
+        )
+    return went_in
 
 
 def _existing(uow: UnitOfWork, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -404,7 +397,8 @@ def _existing(uow: UnitOfWork, keys: list[tuple[str, str]]) -> dict[tuple[str, s
         return {}
     rows = uow.execute(
         sa.select(events).where(
-            events.c.channel.in_({c for c, _ in keys}), events.c.external_id.in_({x for _, x in keys})
+            one_of(events.c.channel, {c for c, _ in keys}, postgres=uow.postgres),
+            one_of(events.c.external_id, {x for _, x in keys}, postgres=uow.postgres),
         )
     )
     return {(r.channel, r.external_id): dict(r._mapping) for r in rows}

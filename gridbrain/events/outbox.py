@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gridbrain.core import clock
-from gridbrain.core.db import UnitOfWork
+from gridbrain.core.db import UnitOfWork, insert_many
 from gridbrain.events.settings import get_event_settings
 from gridbrain.events.tables import event_followers, event_outbox
 
@@ -97,8 +97,7 @@ def enqueue(
 
 def enqueue_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     """Several messages (made by `message`) in one statement, in the caller's transaction."""
-    if rows:
-        uow.execute(_INSERT, rows if len(rows) > 1 else rows[0])
+    insert_many(uow, event_outbox, rows)
 
 
 _INSERT = event_outbox.insert()

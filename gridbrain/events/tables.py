@@ -55,6 +55,7 @@ events = sa.Table(
     sa.UniqueConstraint("channel", "external_id", name="uq_events_channel_external_id"),
     # the duplicate check asks for recent events of one matter (at seed scale: 1.3 M rows)
     sa.Index("ix_events_matter_reported", "matter_code", "reported_at"),
+    sa.Index("ix_events_matter_lat", "matter_code", "lat"),  # the duplicate check: a box around a point
 )
 
 # One row per move of the lifecycle, written in the same transaction as the move.

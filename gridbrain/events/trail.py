@@ -16,7 +16,7 @@ from gridbrain.catalog.loader import shipped_catalog
 from gridbrain.catalog.model import Catalog
 from gridbrain.core import clock
 from gridbrain.core.auth import Actor
-from gridbrain.core.db import UnitOfWork
+from gridbrain.core.db import UnitOfWork, insert_many
 from gridbrain.core.tables import audit_log
 from gridbrain.events import dispatch, outbox
 from gridbrain.events.model import Action
@@ -46,6 +46,7 @@ def payload(
         "from_status": from_status,
         "to_status": to_status,
         "matter_code": ev.get("matter_code"),
+        "nature": ev.get("nature"),
         "level": ev.get("level"),
         "department_code": ev.get("department_code"),
         "grid_code": ev.get("grid_code"),
@@ -117,16 +118,13 @@ def record(uow: UnitOfWork, moves: list[Move], *, at: datetime) -> None:
                 },
             }
         )
-    # a list of parameter sets: executemany (one multi-row INSERT on PostgreSQL)
-    uow.execute(_INSERT_TRANSITION, transitions if len(transitions) > 1 else transitions[0])
-    uow.execute(_INSERT_AUDIT, entries if len(entries) > 1 else entries[0])
+    insert_many(uow, event_transitions, transitions)
+    insert_many(uow, audit_log, entries)
     for m in moves:
         uow.emit(f"events:event:{m.action}", **payload(m.ev, m.action, m.from_status, m.to_status, m.actor, at))
 
 
 _AUDIT_TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")  # as gridbrain.core.audit checks it
-_INSERT_AUDIT = audit_log.insert()
-_INSERT_TRANSITION = event_transitions.insert()
 
 
 def department_notices(

@@ -12,6 +12,7 @@ from gridbrain.core import signals
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events import outbox, service
+from gridbrain.events.batcher import IntakeBatcher
 from gridbrain.events.settings import get_event_settings
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 
 def wire(app: FastAPI) -> None:
     _follow_the_active_catalog(app)
+    # intake's group commit: one writer thread per process (started by the first report)
+    app.state.intake = IntakeBatcher(app.state.engine)
+    app.state.stops.append(app.state.intake.close)
     if not app.state.run_workers:
         return
     engine = app.state.engine

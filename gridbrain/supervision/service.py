@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from gridbrain.catalog.model import Nature
 from gridbrain.core import clock
 from gridbrain.core.auth import Actor, Role
-from gridbrain.core.db import UnitOfWork
+from gridbrain.core.db import UnitOfWork, insert_many, one_of
 from gridbrain.core.errors import Conflict, Forbidden, Invalid, MissingField, NotFound
 from gridbrain.core.tables import audit_log
 from gridbrain.events.tables import events
@@ -62,8 +63,7 @@ def audit_many(uow: UnitOfWork, rows: Iterable[dict[str, Any]]) -> int:
                 **r,
             }
         )
-    if batch:
-        uow.execute(audit_log.insert(), batch)
+    insert_many(uow, audit_log, batch)
     return len(batch)
 
 
@@ -146,23 +146,43 @@ def start_round(uow: UnitOfWork, event_id: str, *, at: datetime, cause: str = "d
     return [int(i) for i in ids]
 
 
-def start_rounds(uow: UnitOfWork, starts: list[tuple[str, datetime, str]]) -> dict[str, int]:
+_EVENT_FIELDS = ("matter_code", "nature", "department_code", "level", "area_code", "grid_code")
+
+
+def start_rounds(
+    uow: UnitOfWork, starts: list[tuple[str, datetime, str]], known: dict[str, dict[str, Any]] | None = None
+) -> dict[str, int]:
     """`start_round` for many events at once — (event_id, at, cause) each, an event at most once —
-    in a few statements whatever their number (a batch of reports). Answers the round started
-    per event (events that already had this dispatch's clocks, or have no deadlines, are left out)."""
+    in a few statements whatever their number (a batch of reports). `known` may give an event's
+    signal payload: its routing then needs no query, and an event dispatched straight from
+    `reported` has no earlier round to look for. Answers the round started per event (events
+    that already had this dispatch's clocks, or have no deadlines, are left out)."""
     if not starts:
         return {}
+    known = known or {}
     wanted = [e for e, _, _ in starts]
     if len(set(wanted)) != len(wanted):
         raise ValueError("start_rounds takes each event once")
-    evs = {r.id: r for r in uow.execute(sa.select(events).where(events.c.id.in_(wanted)))}
+    evs: dict[str, Any] = {
+        e: SimpleNamespace(id=e, **{f: known[e][f] for f in _EVENT_FIELDS})
+        for e in wanted
+        if e in known and all(f in known[e] for f in _EVENT_FIELDS)
+    }
+    unknown = [e for e in wanted if e not in evs]
+    if unknown:
+        evs.update(
+            (r.id, r)
+            for r in uow.execute(sa.select(events).where(one_of(events.c.id, unknown, postgres=uow.postgres)))
+        )
+    first = {e for e in wanted if known.get(e, {}).get("from_status") == "reported"}
     previous: dict[str, Any] = {}
-    for r in uow.execute(
-        sa.select(deadlines.c.event_id, deadlines.c.department_code, deadlines.c.round, deadlines.c.started_at)
-        .where(deadlines.c.event_id.in_(wanted))
-        .order_by(deadlines.c.event_id, deadlines.c.round.desc())
-    ):
-        previous.setdefault(r.event_id, r)  # the newest round of each event
+    if len(first) < len(wanted):
+        for r in uow.execute(
+            sa.select(deadlines.c.event_id, deadlines.c.department_code, deadlines.c.round, deadlines.c.started_at)
+            .where(one_of(deadlines.c.event_id, [e for e in wanted if e not in first], postgres=uow.postgres))
+            .order_by(deadlines.c.event_id, deadlines.c.round.desc())
+        ):
+            previous.setdefault(r.event_id, r)  # the newest round of each event
     cal, rl = working_calendar(), rules()
     clocks: dict[tuple[datetime, Limit, float], model.Clock] = {}  # a batch shares its start time
     rows: list[dict[str, Any]] = []
@@ -219,9 +239,8 @@ def start_rounds(uow: UnitOfWork, starts: list[tuple[str, datetime, str]]) -> di
                 "detail": {"round": rnd, "cause": cause, "department_code": ev.department_code, **dues},
             }
         )
-    if rows:
-        uow.execute(deadlines.insert(), rows)
-        audit_many(uow, entries)
+    insert_many(uow, deadlines, rows)
+    audit_many(uow, entries)
     return started
 
 
@@ -277,21 +296,21 @@ def on_event(uow: UnitOfWork, action: str, payload: dict[str, Any]) -> None:
 
 
 def on_events(uow: UnitOfWork, batch: list[tuple[str, dict[str, Any]]]) -> None:
-    """Apply several `events:event:<action>` signals in order (the caller commits); consecutive
-    clock starts — a batch of reports — go in together (`start_rounds`)."""
+    """Apply several `events:event:<action>` signals (the caller commits), in order for each
+    event; clock starts of different events — a batch of reports — go in together (`start_rounds`)."""
     run: list[tuple[str, datetime, str]] = []
+    waiting: dict[str, dict[str, Any]] = {}
     for action, payload in batch:
+        event_id = payload["event_id"]
+        if event_id in waiting:  # this event's earlier start goes first
+            start_rounds(uow, run, waiting)
+            run, waiting = [], {}
         if action in RESTART and payload.get("to_status", "dispatched") == "dispatched":
-            if any(e == payload["event_id"] for e, _, _ in run):
-                start_rounds(uow, run)
-                run = []
-            run.append((payload["event_id"], _signal_time(payload), RESTART[action]))
-            continue
-        if run:
-            start_rounds(uow, run)
-            run = []
-        on_event(uow, action, payload)
-    start_rounds(uow, run)
+            run.append((event_id, _signal_time(payload), RESTART[action]))
+            waiting[event_id] = payload
+        else:
+            on_event(uow, action, payload)
+    start_rounds(uow, run, waiting)
 
 
 def _signal_time(payload: dict[str, Any]) -> datetime:

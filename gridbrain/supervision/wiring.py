@@ -27,46 +27,17 @@ ACTIONS = (
 )
 
 
-class _ClockHandler:
-    """Applies an event signal to the clocks in its own transaction. Equal per engine, so wiring
-    twice (an app and a CLI in one process, tests) never handles a signal twice."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _ClockHandler) and other.engine.url == self.engine.url
-
-    def __hash__(self) -> int:
-        return hash(str(self.engine.url))
-
-    def __call__(self, sig: signals.Signal) -> None:
-        action = sig.name.rsplit(":", 1)[1]
-        with UnitOfWork(self.engine) as uow:
-            service.on_event(uow, action, sig.payload)
-            uow.commit()
-
-    def handle_many(self, sigs: list[signals.Signal]) -> None:
-        """A commit's signals (a batch of reports) in one transaction; should that fail, each
-        in its own, so one bad signal costs no other event its clocks."""
-        try:
-            with UnitOfWork(self.engine) as uow:
-                service.on_events(uow, [(s.name.rsplit(":", 1)[1], s.payload) for s in sigs])
-                uow.commit()
-        except Exception:
-            log.exception("clocks for a batch of %d signals failed; applying them one by one", len(sigs))
-            for sig in sigs:
-                try:
-                    self(sig)
-                except Exception:
-                    log.exception("clocks for %s of %s failed", sig.name, sig.payload.get("event_id"))
+def _clocks(uow: UnitOfWork, sigs: list[signals.Signal]) -> None:
+    """Apply the event hub's signals to the clocks in the hub's own transaction: an event is
+    never dispatched without its clocks, nor do clocks start for a change that rolled back."""
+    service.on_events(uow, [(s.name.rsplit(":", 1)[1], s.payload) for s in sigs])
 
 
-def connect(engine: Engine) -> None:
-    """Subscribe the clocks to the event hub's signals (after its commit, in its own transaction)."""
-    handler = _ClockHandler(engine)
+def connect(engine: Engine | None = None) -> None:
+    """Subscribe the clocks to the event hub's signals (inside its transaction, before its commit).
+    `engine` is accepted for older callers; the handler works in whichever unit of work emits."""
     for action in ACTIONS:
-        signals.connect(f"events:event:{action}", handler)
+        signals.connect_in_transaction(f"events:event:{action}", _clocks)
 
 
 def register_extensions() -> None:
@@ -79,7 +50,7 @@ def register_extensions() -> None:
 
 def wire(app: FastAPI) -> None:
     engine: Engine = app.state.engine
-    connect(engine)
+    connect()
     register_extensions()
     if app.state.run_workers:
         stop = sweeper.start_worker(engine, app.state.settings.sweeper_interval_s)

@@ -21,6 +21,7 @@ PAYLOAD_KEYS = {
     "from_status",
     "to_status",
     "matter_code",
+    "nature",
     "level",
     "department_code",
     "grid_code",
