@@ -171,8 +171,7 @@ def start_rounds(
     unknown = [e for e in wanted if e not in evs]
     if unknown:
         evs.update(
-            (r.id, r)
-            for r in uow.execute(sa.select(events).where(one_of(events.c.id, unknown, postgres=uow.postgres)))
+            (r.id, r) for r in uow.execute(sa.select(events).where(one_of(events.c.id, unknown, postgres=uow.postgres)))
         )
     first = {e for e in wanted if known.get(e, {}).get("from_status") == "reported"}
     previous: dict[str, Any] = {}
