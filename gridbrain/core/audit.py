@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from gridbrain.core import clock
 from gridbrain.core.auth import Actor
-from gridbrain.core.db import UnitOfWork
+from gridbrain.core.db import UnitOfWork, insert_many
 from gridbrain.core.tables import audit_log
 
 _TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")
+
+
+def entry(
+    tag: str,
+    *,
+    actor: Actor,
+    subject_id: str | None = None,
+    area_code: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """One audit entry as a row (for `record_many`); the tag must read capability:subject:action."""
+    if not _TAG.match(tag):
+        raise ValueError(f"audit tag must read capability:subject:action, got {tag!r}")
+    return {
+        "at": at or clock.now(),
+        "tag": tag,
+        "subject_id": subject_id,
+        "actor": actor.username,
+        "actor_role": actor.role,
+        "area_code": area_code,
+        "detail": detail,
+    }
 
 
 def record(
@@ -25,19 +49,14 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit entry inside the caller's transaction (so it commits or rolls back with it)."""
-    if not _TAG.match(tag):
-        raise ValueError(f"audit tag must read capability:subject:action, got {tag!r}")
     uow.execute(
-        audit_log.insert().values(
-            at=clock.now(),
-            tag=tag,
-            subject_id=subject_id,
-            actor=actor.username,
-            actor_role=actor.role,
-            area_code=area_code,
-            detail=detail,
-        )
+        audit_log.insert().values(entry(tag, actor=actor, subject_id=subject_id, area_code=area_code, detail=detail))
     )
+
+
+def record_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Append entries made by `entry` in one statement, inside the caller's transaction."""
+    insert_many(uow, audit_log, rows)
 
 
 def entries(uow: UnitOfWork, *, subject_id: str | None = None, tag_prefix: str | None = None) -> list[dict[str, Any]]:

@@ -179,9 +179,13 @@ _TOKEN_CACHE_MAX = 10_000
 
 def cached_token(token: str) -> Actor | None:
     """The actor of a token checked within the last GRIDBRAIN_TOKEN_CACHE_S seconds, if any."""
+    return _cached(_token_hash(token))
+
+
+def _cached(token_hash: str) -> Actor | None:
     from gridbrain.config import get_settings
 
-    hit = _token_cache.get(_token_hash(token))
+    hit = _token_cache.get(token_hash)
     if hit is None or time.monotonic() - hit[0] > get_settings().token_cache_s:
         return None
     return hit[1]
@@ -194,20 +198,21 @@ def forget_tokens() -> None:
 
 def authenticate_token(uow: UnitOfWork, token: str) -> Actor:
     """The user behind a bearer token (remembered for a few seconds); 401 if none."""
-    actor = cached_token(token)
+    token_hash = _token_hash(token)
+    actor = _cached(token_hash)
     if actor is not None:
         return actor
     row = uow.execute(
         sa.select(users)
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
-        .where(api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None), users.c.active)
+        .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None), users.c.active)
     ).first()
     if row is None:
         raise Unauthenticated("invalid or revoked token")
     actor = _actor_of(row)
     if len(_token_cache) >= _TOKEN_CACHE_MAX:
         _token_cache.clear()
-    _token_cache[_token_hash(token)] = (time.monotonic(), actor)
+    _token_cache[token_hash] = (time.monotonic(), actor)
     return actor
 
 

@@ -133,7 +133,7 @@ def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str,
     found = _UNNEST_INSERTS.get(key)
     if found is not None:
         return found
-    pg = postgresql.dialect()
+    pg = postgresql.dialect()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
     arrays, selected, converters = [], [], []
     for i, name in enumerate(columns):
         col = table.c[name]
@@ -230,8 +230,8 @@ class UnitOfWork:
             signals.before_commit(self, self._pending)
         self.conn.commit()
         pending, self._pending = self._pending, []
-        if pending:
-            signals.publish_many(pending)
+        for sig in pending:
+            signals.publish(sig)
 
     def rollback(self) -> None:
         self.conn.rollback()

@@ -6,10 +6,6 @@ publishes them only after it commits, so no handler ever sees a change that was 
 A handler connected with `connect_in_transaction` runs instead inside the unit of work that
 emits, just before its commit, with all of that commit's signals it listens to: what it writes
 commits (or rolls back) with the change itself, and its failure fails the change.
-
-An after-commit handler may also offer `handle_many(signals)`: a commit that publishes several signals
-(a batch of reports, say) then hands it all of its signals at once, in order, so it can apply
-them in one transaction instead of one each.
 """
 
 from __future__ import annotations
@@ -76,29 +72,3 @@ def publish(signal: Signal) -> None:
             handler(signal)
         except Exception:
             log.exception("signal handler %r failed for %s", handler, signal.name)
-
-
-def publish_many(batch: list[Signal]) -> None:
-    """Deliver several signals in order. A handler with `handle_many` gets all of its signals in
-    one call; the others get them one by one, as `publish` would."""
-    if len(batch) == 1:
-        publish(batch[0])
-        return
-    handled: set[int] = set()
-    for i, sig in enumerate(batch):
-        for handler in list(_handlers.get(sig.name, ())):
-            many = getattr(handler, "handle_many", None)
-            if many is None:
-                try:
-                    handler(sig)
-                except Exception:
-                    log.exception("signal handler %r failed for %s", handler, sig.name)
-                continue
-            if id(handler) in handled:
-                continue
-            handled.add(id(handler))
-            mine = [s for s in batch[i:] if handler in _handlers.get(s.name, ())]
-            try:
-                many(mine)
-            except Exception:
-                log.exception("signal handler %r failed for a batch of %d", handler, len(mine))

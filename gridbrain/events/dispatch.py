@@ -109,14 +109,9 @@ def grid_worker_of(uow: UnitOfWork, grid_code: str) -> str | None:
     return Directory(uow).grid_worker(grid_code)
 
 
-def _directory(where: UnitOfWork | Directory) -> Directory:
-    return where if isinstance(where, Directory) else Directory(where)
-
-
-def plan(where: UnitOfWork | Directory, matter: Matter, level: str, grid_code: str) -> tuple[str, str, bool, str]:
+def plan(d: Directory, matter: Matter, level: str, grid_code: str) -> tuple[str, str, bool, str]:
     """(level, department code, filtered, area) of `matter` at `level` for an event in
     `grid_code`, after the out-of-list filter — before anything is known to exist."""
-    d = _directory(where)
     depts = {str(k): v for k, v in matter.departments.items()}
     allowed_on_grid = matter.grid_list or (level == "grid" and d.delegated(matter.code, grid_code))
     routing = model.route(level, depts, in_grid_list=matter.grid_list, delegated=allowed_on_grid)
@@ -129,7 +124,7 @@ def plan(where: UnitOfWork | Directory, matter: Matter, level: str, grid_code: s
 def resolve(where: UnitOfWork | Directory, matter: Matter, level: str, grid_code: str) -> Target | None:
     """The department of `matter` at `level` for an event in `grid_code`, after the out-of-list
     filter; None when that department does not exist (the event then goes to triage)."""
-    d = _directory(where)
+    d = where if isinstance(where, Directory) else Directory(where)
     to_level, code, filtered, area = plan(d, matter, level, grid_code)
     if to_level == "grid":
         return Target("grid", code, grid_code, d.grid_worker(grid_code), filtered)

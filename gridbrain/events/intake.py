@@ -22,11 +22,10 @@ from gridbrain.areas import locator
 from gridbrain.areas.service import check_point
 from gridbrain.catalog.model import Catalog, Matter, Nature, decide
 from gridbrain.config import get_settings
-from gridbrain.core import clock, ids
+from gridbrain.core import audit, clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many, one_of
 from gridbrain.core.errors import DomainError, Invalid, MissingField
-from gridbrain.core.tables import audit_log
 from gridbrain.events import classify as classifier
 from gridbrain.events import dispatch, model, outbox, trail
 from gridbrain.events.model import Action, Status
@@ -98,6 +97,7 @@ class _Draft:
 
     actor: Actor
     report: Report
+    index: int = 0  # position in the batch
     lat: float | None = None
     lng: float | None = None
     grid_code: str | None = None
@@ -112,12 +112,13 @@ class _Draft:
     primary: str | None = None  # the open event this one duplicates
     target: dispatch.Target | None = None
     row: dict[str, Any] = field(default_factory=dict)
+    second: tuple[Action, Status, str | None] | None = None  # the move after `reported`, its status, note
 
 
-def _draft(uow: UnitOfWork, cat: Catalog, actor: Actor, r: Report) -> _Draft:
+def _draft(uow: UnitOfWork, cat: Catalog, actor: Actor, r: Report, index: int) -> _Draft:
     """Check the report, place it, and decide its matter when the reporter chose one."""
     check_report(r)
-    d = _Draft(actor, r, address_text=(r.address or "").strip() or None)
+    d = _Draft(actor, r, index, address_text=(r.address or "").strip() or None)
     # where: a point (any crs → WGS-84 → grid) or an address text through the address library
     if r.lat is not None and r.lng is not None:
         d.lat, d.lng = check_point(r.lat, r.lng, r.crs)
@@ -232,12 +233,11 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
     cat = trail.catalog()
     results: list[Intake | DomainError | None] = [None] * len(items)
     drafts: list[_Draft] = []
-    at_index: dict[int, int] = {}  # id(draft) → position in items
     first_of_key: dict[tuple[str, str], _Draft] = {}
     repeats: list[tuple[int, _Draft]] = []  # a retry inside the batch answers its first submission
     for i, (actor, r) in enumerate(items):
         try:
-            d = _draft(uow, cat, actor, r)
+            d = _draft(uow, cat, actor, r, i)
         except DomainError as e:
             results[i] = e
             continue
@@ -249,13 +249,11 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
             first_of_key[key] = d
         d.row["id"] = ids.new_id()
         drafts.append(d)
-        at_index[id(d)] = i
     _classify(cat, drafts)
     _find_duplicates(uow, drafts, now)
     _route(uow, drafts)
 
     district = get_settings().district_code
-    seconds: dict[int, tuple[Action, Status, str | None]] = {}
     for d in drafts:
         d.row = _row(d, now, district, cat.version)
         # the row goes in once, already in its second state; both transitions are recorded after it
@@ -278,7 +276,7 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
             d.row["triage_reason"] = d.triage_reason
         to = model.move(d.row["id"], Status.REPORTED, second, note=note)
         d.row.update(status=to.value, transitions_count=2)
-        seconds[id(d)] = (second, to, note)
+        d.second = (second, to, note)
 
     created = _insert(uow, [d.row for d in drafts])
     lost = [d for d in drafts if d.row["id"] not in created]  # a concurrent retry won the race
@@ -288,22 +286,24 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
     linked: Counter[str] = Counter()
     links: list[dict[str, Any]] = []
     for d in drafts:
-        i = at_index[id(d)]
         if d.row["id"] not in created:
             found = existing[(d.report.channel, d.report.external_id or "")]
-            results[i] = Intake(found, created=False, duplicate_of=found.get("duplicate_of"))
+            results[d.index] = Intake(found, created=False, duplicate_of=found.get("duplicate_of"))
             continue
+        assert d.second is not None
         ev = d.row
-        second, to, note = seconds[id(d)]
+        second, to, note = d.second
         unrouted = {**ev, "level": None, "department_code": None}  # as it stood when reported
         moves.append(trail.Move(d.actor, unrouted, 1, model.REPORTED, None, Status.REPORTED.value, None))
         moves.append(trail.Move(d.actor, ev, 2, second.past, Status.REPORTED.value, to.value, note))
         if d.primary is not None:
             linked[d.primary] += 1
-            links.append(_link_entry(d.actor, d.primary, ev["id"]))
+            links.append(
+                audit.entry("events:event:linked", actor=d.actor, subject_id=d.primary, detail={"duplicate": ev["id"]})
+            )
         elif d.target is not None:
             notices.extend(trail.department_notices(ev, d.target, second, note))
-        results[i] = Intake(ev, created=True, duplicate_of=ev.get("duplicate_of"), candidates=d.candidates)
+        results[d.index] = Intake(ev, created=True, duplicate_of=ev.get("duplicate_of"), candidates=d.candidates)
     trail.record(uow, moves, at=now)
     for primary, n in sorted(linked.items()):
         uow.execute(
@@ -311,10 +311,10 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
             .where(events.c.id == primary)
             .values(reports_count=events.c.reports_count + n, updated_at=now)
         )
-    insert_many(uow, audit_log, links)
+    audit.record_many(uow, links)
     outbox.enqueue_many(uow, notices)
     for i, first in repeats:
-        done = results[at_index[id(first)]]
+        done = results[first.index]
         assert isinstance(done, Intake)
         results[i] = Intake(done.event, created=False, duplicate_of=done.duplicate_of)
     assert all(r is not None for r in results), "every report of the batch is answered"
@@ -359,19 +359,6 @@ def _row(d: _Draft, now: datetime, district: str, catalog_version: str) -> dict[
         "duplicate_of": None,
         "assignee": None,
         "dispatched_at": None,
-    }
-
-
-def _link_entry(actor: Actor, primary: str, event_id: str) -> dict[str, Any]:
-    """The audit entry of a duplicate linked to its open event (as `audit.record` writes it)."""
-    return {
-        "at": clock.now(),
-        "tag": "events:event:linked",
-        "subject_id": primary,
-        "actor": actor.username,
-        "actor_role": actor.role,
-        "area_code": None,
-        "detail": {"duplicate": event_id},
     }
 
 

@@ -92,15 +92,12 @@ def message(
 def enqueue(
     uow: UnitOfWork, *, event_id: str, kind: str, adapter: str, recipient: str | None, payload: dict[str, Any]
 ) -> None:
-    uow.execute(_INSERT, message(event_id=event_id, kind=kind, adapter=adapter, recipient=recipient, payload=payload))
+    enqueue_many(uow, [message(event_id=event_id, kind=kind, adapter=adapter, recipient=recipient, payload=payload)])
 
 
 def enqueue_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     """Several messages (made by `message`) in one statement, in the caller's transaction."""
     insert_many(uow, event_outbox, rows)
-
-
-_INSERT = event_outbox.insert()
 
 
 def notify_followers(uow: UnitOfWork, ev: dict[str, Any], payload: dict[str, Any]) -> int:

@@ -7,17 +7,15 @@ the hub classifies and dispatches with.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gridbrain.catalog.loader import shipped_catalog
 from gridbrain.catalog.model import Catalog
-from gridbrain.core import clock
+from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many
-from gridbrain.core.tables import audit_log
 from gridbrain.events import dispatch, outbox
 from gridbrain.events.model import Action
 from gridbrain.events.tables import event_transitions
@@ -82,9 +80,23 @@ def record(uow: UnitOfWork, moves: list[Move], *, at: datetime) -> None:
     logged_at = clock.now()
     for m in moves:
         ev = m.ev
-        tag = f"events:event:{m.action}"
-        if not _AUDIT_TAG.match(tag):
-            raise ValueError(f"audit tag must read capability:subject:action, got {tag!r}")
+        entries.append(
+            audit.entry(
+                f"events:event:{m.action}",
+                actor=m.actor,
+                subject_id=ev["id"],
+                area_code=ev.get("area_code"),
+                at=logged_at,
+                detail={
+                    "seq": m.seq,
+                    "from": m.from_status,
+                    "to": m.to_status,
+                    "note": m.note,
+                    "department_code": ev.get("department_code"),
+                    "level": ev.get("level"),
+                },
+            )
+        )
         transitions.append(
             {
                 "event_id": ev["id"],
@@ -100,31 +112,10 @@ def record(uow: UnitOfWork, moves: list[Move], *, at: datetime) -> None:
                 "note": m.note,
             }
         )
-        entries.append(
-            {
-                "at": logged_at,
-                "tag": tag,
-                "subject_id": ev["id"],
-                "actor": m.actor.username,
-                "actor_role": m.actor.role,
-                "area_code": ev.get("area_code"),
-                "detail": {
-                    "seq": m.seq,
-                    "from": m.from_status,
-                    "to": m.to_status,
-                    "note": m.note,
-                    "department_code": ev.get("department_code"),
-                    "level": ev.get("level"),
-                },
-            }
-        )
     insert_many(uow, event_transitions, transitions)
-    insert_many(uow, audit_log, entries)
+    audit.record_many(uow, entries)
     for m in moves:
         uow.emit(f"events:event:{m.action}", **payload(m.ev, m.action, m.from_status, m.to_status, m.actor, at))
-
-
-_AUDIT_TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")  # as gridbrain.core.audit checks it
 
 
 def department_notices(

@@ -9,7 +9,6 @@ Everything that changes state is audited with subject_id = the event id, so it s
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -18,11 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from gridbrain.catalog.model import Nature
-from gridbrain.core import clock
+from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.db import UnitOfWork, insert_many, one_of
 from gridbrain.core.errors import Conflict, Forbidden, Invalid, MissingField, NotFound
-from gridbrain.core.tables import audit_log
 from gridbrain.events.tables import events
 from gridbrain.supervision import model
 from gridbrain.supervision.calendar import rules, working_calendar
@@ -34,7 +32,6 @@ log = logging.getLogger(__name__)
 SWEEPER = Actor.system("supervision-sweeper")
 OPERATORS = frozenset({Role.DISTRICT_OPERATOR, Role.STREET_OPERATOR, Role.COMMUNITY_STAFF, Role.ADMIN})
 LIVE = ("running", "paused")
-_TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")
 
 # event actions that (re)start the clocks for a new handler, and the cause recorded
 RESTART = {
@@ -45,31 +42,7 @@ RESTART = {
 }
 
 
-def audit_many(uow: UnitOfWork, rows: Iterable[dict[str, Any]]) -> int:
-    """Many audit entries in one statement (the sweeper's cards); same shape as audit.record."""
-    batch = []
-    at = clock.now()
-    for r in rows:
-        if not _TAG.match(r["tag"]):
-            raise ValueError(f"audit tag must read capability:subject:action, got {r['tag']!r}")
-        batch.append(
-            {
-                "at": r.get("at", at),
-                "actor": SWEEPER.username,
-                "actor_role": SWEEPER.role,
-                "area_code": None,
-                "detail": None,
-                "subject_id": None,
-                **r,
-            }
-        )
-    insert_many(uow, audit_log, batch)
-    return len(batch)
-
-
 def record(uow: UnitOfWork, tag: str, actor: Actor, event_id: str, area_code: str | None, **detail: Any) -> None:
-    from gridbrain.core import audit
-
     audit.record(
         uow,
         tag,
@@ -133,17 +106,10 @@ def _end_live(
     return res.rowcount or 0
 
 
-def start_round(uow: UnitOfWork, event_id: str, *, at: datetime, cause: str = "dispatched") -> list[int]:
-    """New clocks for the event's current handler; running ones of the previous round end."""
-    started = start_rounds(uow, [(event_id, at, cause)])
-    if not started:
-        return []
-    ids = uow.execute(
-        sa.select(deadlines.c.id)
-        .where(deadlines.c.event_id == event_id, deadlines.c.round == started[event_id])
-        .order_by(deadlines.c.id)
-    ).scalars()
-    return [int(i) for i in ids]
+def start_round(uow: UnitOfWork, event_id: str, *, at: datetime, cause: str = "dispatched") -> int | None:
+    """New clocks for the event's current handler; running ones of the previous round end.
+    Answers the round started (None when there was nothing to start)."""
+    return start_rounds(uow, [(event_id, at, cause)]).get(event_id)
 
 
 _EVENT_FIELDS = ("matter_code", "nature", "department_code", "level", "area_code", "grid_code")
@@ -231,15 +197,16 @@ def start_rounds(
             dues[f"{kind.value}_due_at"] = c.due_at.isoformat()
         started[event_id] = rnd
         entries.append(
-            {
-                "tag": "supervision:deadline:started",
-                "subject_id": event_id,
-                "area_code": ev.area_code,
-                "detail": {"round": rnd, "cause": cause, "department_code": ev.department_code, **dues},
-            }
+            audit.entry(
+                "supervision:deadline:started",
+                actor=SWEEPER,
+                subject_id=event_id,
+                area_code=ev.area_code,
+                detail={"round": rnd, "cause": cause, "department_code": ev.department_code, **dues},
+            )
         )
     insert_many(uow, deadlines, rows)
-    audit_many(uow, entries)
+    audit.record_many(uow, entries)
     return started
 
 
