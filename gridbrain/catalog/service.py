@@ -25,6 +25,7 @@ from gridbrain.catalog import classifier as text_classifier
 from gridbrain.catalog.loader import department_types, read_document, shipped_catalog
 from gridbrain.catalog.model import Catalog, Decision, Matter, catalog_from_dict, decide, matter_from_dict
 from gridbrain.catalog.tables import catalog_versions
+from gridbrain.catalog.nature import guess as guess_nature
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
@@ -243,6 +244,7 @@ def assignments(
                 "department": {"code": decision.department_type, "name": names.get(decision.department_type, "")},
                 "level": decision.level.value,
                 "confidence": s.confidence,
+                "nature": guess_nature(text, matter).value,  # type: ignore[union-attr]
             }
         )
     return out, triage

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse
 from fastapi.encoders import jsonable_encoder
 
 from gridbrain.core.web import AsyncUser, CurrentUser, UowDep
@@ -81,6 +82,7 @@ def get_event(event_id: str, user: CurrentUser, uow: UowDep) -> dict[str, Any]:
     ev = service.get_event(uow, user, event_id)
     out = EventPublic.of_actor(user, ev).model_dump(mode="json")
     out["timeline"] = jsonable_encoder(ev["timeline"])
+    out["photos"] = jsonable_encoder(photos.photos_of(uow, event_id))
     for key, value in ev["extensions"].items():
         out[key] = jsonable_encoder(value)
     return out
@@ -145,6 +147,22 @@ async def add_photo(
     )
     uow.commit()
     return out
+
+
+@native.get("/events/{event_id}/photos")
+def list_photos(event_id: str, user: CurrentUser, uow: UowDep) -> list[dict[str, Any]]:
+    """The event's photos (type, size, who added them, when) with the URL of each file."""
+    out: list[dict[str, Any]] = jsonable_encoder(photos.list_photos(uow, user, event_id))
+    return out
+
+
+@native.get("/events/{event_id}/photos/{photo_id}", response_class=FileResponse)
+def get_photo(event_id: str, photo_id: str, user: CurrentUser, uow: UowDep, request: Request) -> FileResponse:
+    """One photo's file, for whoever may see the event."""
+    path, content_type = photos.photo_file(
+        uow, user, event_id, photo_id, upload_dir=request.app.state.settings.upload_dir
+    )
+    return FileResponse(path, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @native.post("/follows", status_code=201)

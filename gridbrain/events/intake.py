@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from gridbrain.areas import locator
 from gridbrain.areas.service import check_point
 from gridbrain.catalog.model import Catalog, Matter, Nature, decide
+from gridbrain.catalog.nature import guess as guess_nature
 from gridbrain.config import get_settings
 from gridbrain.core import audit, clock, ids
 from gridbrain.core.auth import Actor
@@ -324,7 +325,8 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
 def _row(d: _Draft, now: datetime, district: str, catalog_version: str) -> dict[str, Any]:
     r = d.report
     matter = d.matter
-    nature = r.nature or (matter.natures[0].value if matter and matter.natures else None)
+    guessed = guess_nature(r.text, matter)
+    nature = r.nature or (guessed.value if guessed else None)
     return {
         "id": d.row["id"],
         "channel": r.channel,

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from gridbrain.areas import locator
 from gridbrain.areas.service import check_point
-from gridbrain.catalog.model import decide
+from gridbrain.catalog.model import Nature, decide
+from gridbrain.catalog.nature import guess as guess_nature
 from gridbrain.core import audit, clock, masking
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.db import UnitOfWork
@@ -304,10 +305,8 @@ def _redispatch(
             confidence=1.0,
             catalog_version=cat.version,
         )
-        if not matter.natures or ev.get("nature") in {n.value for n in matter.natures}:
-            pass
-        elif matter.natures:
-            extra["nature"] = matter.natures[0].value
+        if not ev.get("nature") or ev["nature"] not in {n.value for n in matter.natures or Nature}:
+            extra["nature"] = guess_nature(ev.get("text") or "", matter).value  # type: ignore[union-attr]
         decided_level = decision.level.value
     else:
         decided_level = decide(matter, ev.get("parameters") or {}).level.value

@@ -79,6 +79,13 @@ def test_a_report_text_gets_three_suggestions_with_confidence(client, district):
     assert all(a["confidence"] <= body["confidence"] for a in body["alternatives"])
     assert {"matter", "department", "level", "confidence"} <= set(body["alternatives"][0])
     assert body["catalog_version"] == shipped_catalog().version
+    assert body["nature"] == shipped_catalog().get("E050101").natures[0].value  # no cue in the words
+    r = client.post(
+        "/api/v1/classify",
+        json={"text": "举报小区门口有人占道经营，摆摊卖水果"},
+        headers=district.headers("street1_op"),
+    )
+    assert r.json()["nature"] == "举报"
 
 
 def test_the_catalog_api_needs_a_user(client, district):

@@ -13,6 +13,7 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events import outbox, service
 from gridbrain.events.tables import event_outbox, event_training
+from gridbrain.events.tables import events as events_table
 from tests.events.helpers import act, post_event
 
 PAYLOAD_KEYS = {
@@ -355,6 +356,22 @@ def test_photos_are_stored_with_type_and_size_checks(client, district, staff, tm
     assert r.status_code == 201, r.text
     assert r.json()["content_type"] == "image/png"
     assert list(tmp_path.rglob("*.png"))
+    photo = r.json()
+    # read back: listed on the event and in its detail, the file served with its type
+    listed = client.get(f"/api/v1/events/{ev['id']}/photos", headers=staff.headers("hotline")).json()
+    assert [p["id"] for p in listed] == [photo["id"]]
+    detail = client.get(f"/api/v1/events/{ev['id']}", headers=staff.headers("hotline")).json()
+    assert [p["url"] for p in detail["photos"]] == [listed[0]["url"]]
+    got = client.get(listed[0]["url"], headers=staff.headers("street1_op"))
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "image/png"
+    assert got.content == buf.getvalue()
+    # another street's operator cannot see the event, so not its photos either; no login, no photo
+    assert client.get(listed[0]["url"], headers=staff.headers("street2_op")).status_code == 404
+    assert client.get(f"/api/v1/events/{ev['id']}/photos", headers=staff.headers("street2_op")).status_code == 404
+    assert client.get(listed[0]["url"]).status_code == 401
+    r = client.get(f"/api/v1/events/{ev['id']}/photos/nope", headers=staff.headers("hotline"))
+    assert (r.status_code, r.json()["error"]["field"]) == (404, "photo_id")
     r = client.post(
         f"/api/v1/events/{ev['id']}/photos",
         files={"file": ("a.png", b"#!/bin/sh\n", "image/png")},
@@ -423,3 +440,23 @@ def test_triage_corrections_are_offered_as_training_samples(client, engine, dist
     act(client, staff.headers("district_op"), ev["id"], "dispatch", matter_code="C010301")
     with UnitOfWork(engine) as uow:
         assert service.training_samples(uow) == [("你好，我想反映一下情况", "C010301")]
+
+
+def test_the_nature_comes_from_the_reporter_or_the_words(client, engine, district, staff):
+    """诉求性质: the reporter's choice wins; else the words (投诉 cues); else the matter's own."""
+    h = staff.headers("hotline")
+    lat, lng = district.centre(district.grids[0])
+    base = {"channel": "hotline_12345", "lng": lng, "matter_code": "C010301"}  # 路灯不亮: [求决]
+    # points apart, so that none is taken for a duplicate of another
+    plain = post_event(client, h, **base, lat=lat, text="小区门口路灯坏了，麻烦修一下，谢谢")
+    blamed = post_event(client, h, **base, lat=lat + 1e-3, text="路灯坏了一个月，多次反映一直没人修，我要投诉")
+    chosen = post_event(client, h, **base, lat=lat + 2e-3, text="路灯坏了，多次反映没人管", nature="咨询")
+    assert (plain["nature"], blamed["nature"], chosen["nature"]) == ("求决", "投诉", "咨询")
+    with engine.connect() as c:
+        stored = dict(c.execute(sa.select(events_table.c.id, events_table.c.nature)).all())
+    assert stored[blamed["id"]] == "投诉"
+    # re-classifying keeps a nature the new matter allows, and re-reads the words otherwise
+    r = act(client, h, blamed["id"], "reroute", matter_code="C010302")  # 路灯白天亮: [建议]
+    assert r["nature"] == "投诉"  # the words still say 投诉
+    r = act(client, h, plain["id"], "reroute", matter_code="C010302")
+    assert r["nature"] == "建议"
