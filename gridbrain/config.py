@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # how often Python hands the interpreter between threads; the default 5 ms makes intake's
     # writer thread wait behind the request loop after every database round trip (BENCHMARKS.md)
     thread_switch_interval_s: float = 0.0002
+    # load models and lookups when the server starts rather than at the first request
+    warm_start: bool = True
     # e-mail for digests to the data steward (quarantine); without a host they go to the log
     smtp_host: str = ""
     smtp_port: int = 25

@@ -122,14 +122,16 @@ def one_of(column: sa.ColumnElement[Any], values: Iterable[Any], *, postgres: bo
     return column.in_(values)
 
 
-_UNNEST_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}
+_UNNEST_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...], str | None], tuple[str, tuple[Any, ...]]] = {}
 
 
-def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+def _unnest_insert(
+    table: sa.Table, columns: tuple[str, ...], unique: tuple[str, ...], returning: str | None
+) -> tuple[str, tuple[Any, ...]]:
     """`INSERT ... SELECT FROM unnest(arrays)` for these columns: one statement whose text does not
     depend on the number of rows, each column travelling as one array parameter in psycopg's
     binary format (`%(name)b`: no per-element quoting)."""
-    key = (table.name, columns, unique)
+    key = (table.name, columns, unique, returning)
     found = _UNNEST_INSERTS.get(key)
     if found is not None:
         return found
@@ -145,10 +147,11 @@ def _unnest_insert(table: sa.Table, columns: tuple[str, ...], unique: tuple[str,
     names = ", ".join(f'"{c}"' for c in columns)
     aliases = ", ".join(f"c{i}" for i in range(len(columns)))
     conflict = f" ON CONFLICT ({', '.join(unique)}) DO NOTHING" if unique else ""
+    back = f' RETURNING "{table.c[returning].name}"' if returning else ""
     # names come from the table's own definition, never from input
     stmt = (
         f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(selected)} '  # noqa: S608
-        f"FROM unnest({', '.join(arrays)}) AS u({aliases}){conflict}"
+        f"FROM unnest({', '.join(arrays)}) AS u({aliases}){conflict}{back}"
     )
     _UNNEST_INSERTS[key] = (stmt, tuple(converters))
     return _UNNEST_INSERTS[key]
@@ -159,26 +162,36 @@ def _json_text(value: Any) -> str | None:
 
 
 def insert_many(
-    uow: UnitOfWork, table: sa.Table, rows: list[dict[str, Any]], *, skip_existing: tuple[str, ...] = ()
-) -> None:
+    uow: UnitOfWork,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    *,
+    skip_existing: tuple[str, ...] = (),
+    returning: str | None = None,
+) -> list[Any]:
     """Insert rows that all name the same columns, in one statement on PostgreSQL (arrays through
     unnest: no per-row round trip or statement parsing), by executemany on SQLite.
-    `skip_existing` names a unique key: rows whose key exists are left out (ON CONFLICT DO NOTHING)."""
+    `skip_existing` names a unique key: rows whose key exists are left out (ON CONFLICT DO NOTHING).
+    Answers the `returning` column of the rows that went in (in no particular order), else []."""
     if not rows:
-        return
+        return []
     if not uow.postgres:
         stmt: Any = table.insert()
         if skip_existing:
             stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(skip_existing))
+        if returning:
+            stmt = stmt.returning(table.c[returning])
+            return list(uow.execute(stmt, rows).scalars())
         uow.execute(stmt, rows if len(rows) > 1 else rows[0])
-        return
+        return []
     columns = tuple(rows[0])
-    stmt, converters = _unnest_insert(table, columns, skip_existing)
+    pg_stmt, converters = _unnest_insert(table, columns, skip_existing, returning)
     params = {}
     for i, (name, convert) in enumerate(zip(columns, converters, strict=True)):
         values = [r[name] for r in rows]
         params[f"c{i}"] = [convert(v) for v in values] if convert is not None else values
-    uow.conn.exec_driver_sql(stmt, params)
+    result = uow.conn.exec_driver_sql(pg_stmt, params)
+    return [r[0] for r in result] if returning else []
 
 
 class UnitOfWork:

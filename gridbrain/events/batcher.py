@@ -7,6 +7,10 @@ for a batch to fill: a report that arrives alone is written alone, at once. Ever
 answered only after its batch has committed, so an accepted event is durable before the API
 says so. A report the intake refuses answers its own error and costs the others nothing; should
 a batch fail as a whole (a database error), each of its reports is tried again on its own.
+
+Started with the server (`start`), the writer first warms up what every report needs — the
+classifier's model and dictionary, the grids of the locator — so that the first resident of the
+day does not wait seconds for them; reports that arrive meanwhile queue.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -37,9 +42,10 @@ class _Job:
 class IntakeBatcher:
     """One writer thread per process that takes reports in batches of up to `max_batch`."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 128) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 128, warm: Callable[[], None] | None = None) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        self._warm = warm
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -48,7 +54,7 @@ class IntakeBatcher:
 
     def submit(self, actor: Actor, report: Report) -> Future[Intake]:
         """Queue a report; the future answers its Intake (or raises its error) after the commit."""
-        self._start()
+        self.start()
         job = _Job(actor, report, Future())
         self._queue.put(job)
         return job.future
@@ -65,7 +71,8 @@ class IntakeBatcher:
             self._queue.put(None)
             thread.join(timeout)
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the writer thread (the first report does it too), which warms up first."""
         if self._thread is not None:
             return
         with self._lock:
@@ -74,6 +81,11 @@ class IntakeBatcher:
                 self._thread.start()
 
     def _run(self) -> None:
+        if self._warm is not None:
+            try:
+                self._warm()
+            except Exception:  # a cold start is slow, not wrong: the first batch loads what it needs
+                log.exception("warming up the intake failed")
         while True:
             job = self._queue.get()
             if job is None:

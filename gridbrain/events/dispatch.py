@@ -186,7 +186,10 @@ def find_duplicates(
 ) -> list[Any | None]:
     """For each (matter code, lat, lng): the nearest open event of that matter within the distance
     and the time window, or None. On PostgreSQL one statement answers all the probes (a box
-    around each point, joined as arrays); on SQLite each probe is its own cheap query."""
+    around each point, the probes as arrays, each looked up on its own through the (matter_code,
+    lat) index: LATERAL keeps that plan even where the table's statistics are stale or missing,
+    where a plain join has been seen to scan every open event); on SQLite each probe is its own
+    cheap query."""
     if not probes:
         return []
     boxes = [(m, *model.box_around(lat, lng, distance_m)) for m, lat, lng in probes]
@@ -236,8 +239,12 @@ _DUPLICATES_PG = sa.text(
     SELECT q.i, e.id, e.lat, e.lng
     FROM unnest(CAST(:i AS int[]), CAST(:m AS varchar[]), CAST(:s AS float8[]), CAST(:w AS float8[]),
                 CAST(:n AS float8[]), CAST(:e AS float8[])) AS q(i, m, s, w, n, e)
-    JOIN events e ON e.matter_code = q.m AND e.lat BETWEEN q.s AND q.n AND e.lng BETWEEN q.w AND q.e
-    WHERE e.status = ANY(CAST(:open AS varchar[])) AND e.duplicate_of IS NULL AND e.reported_at >= :since
+    CROSS JOIN LATERAL (
+        SELECT e.id, e.lat, e.lng FROM events e
+        WHERE e.matter_code = q.m AND e.lat BETWEEN q.s AND q.n AND e.lng BETWEEN q.w AND q.e
+          AND e.status = ANY(CAST(:open AS varchar[])) AND e.duplicate_of IS NULL AND e.reported_at >= :since
+        OFFSET 0  -- a fence: the planner may not flatten the lookup into a join over all events
+    ) AS e
     """
 ).bindparams(sa.bindparam("since", type_=events.c.reported_at.type))
 

@@ -64,6 +64,13 @@ class Intake:
     candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
+def warm(engine: sa.engine.Engine) -> None:
+    """Load what every report needs — the classifier (model, dictionary) and the grids — ahead
+    of the first one."""
+    classifier.classify_many(trail.catalog(), ["小区门口垃圾堆放"])
+    locator.locator_for(engine)
+
+
 def check_report(r: Report) -> None:
     """Refuse a report that cannot become an event, naming the field and the rule."""
     if r.channel not in CHANNELS:
@@ -365,20 +372,9 @@ def _row(d: _Draft, now: datetime, district: str, catalog_version: str) -> dict[
 
 
 def _insert(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the events unless (channel, external_id) exists; answers the ids that went in.
-
-    One statement for the batch; which rows a concurrent retry beat is then read back — only
-    rows with an external_id can have been skipped (NULLs never conflict)."""
-    if not rows:
-        return set()
-    insert_many(uow, events, rows, skip_existing=("channel", "external_id"))
-    keyed = [r["id"] for r in rows if r["external_id"] is not None]
-    went_in = {r["id"] for r in rows if r["external_id"] is None}
-    if keyed:
-        went_in.update(
-            uow.execute(sa.select(events.c.id).where(one_of(events.c.id, keyed, postgres=uow.postgres))).scalars()
-        )
-    return went_in
+    """Insert the events unless (channel, external_id) exists (a concurrent retry won the race);
+    answers the ids that went in. One statement for the batch."""
+    return set(insert_many(uow, events, rows, skip_existing=("channel", "external_id"), returning="id"))
 
 
 def _existing(uow: UnitOfWork, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:

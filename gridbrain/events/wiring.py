@@ -11,7 +11,7 @@ from gridbrain.catalog import service as catalog_service
 from gridbrain.core import signals
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
-from gridbrain.events import outbox, service
+from gridbrain.events import intake, outbox, service
 from gridbrain.events.batcher import IntakeBatcher
 from gridbrain.events.settings import get_event_settings
 
@@ -21,11 +21,13 @@ log = logging.getLogger(__name__)
 def wire(app: FastAPI) -> None:
     _follow_the_active_catalog(app)
     # intake's group commit: one writer thread per process (started by the first report)
-    app.state.intake = IntakeBatcher(app.state.engine)
+    engine = app.state.engine
+    app.state.intake = IntakeBatcher(engine, warm=lambda: intake.warm(engine))
     app.state.stops.append(app.state.intake.close)
+    if app.state.settings.warm_start:
+        app.state.intake.start()
     if not app.state.run_workers:
         return
-    engine = app.state.engine
     stop = threading.Event()
     interval = get_event_settings().outbox_interval_s
 

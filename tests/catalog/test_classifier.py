@@ -160,8 +160,24 @@ def test_the_fast_scoring_path_gives_exactly_the_models_own_scores(
 
     from gridbrain.catalog.classifier import _scores
 
-    texts = [t for t, _ in split[1][:120]]
+    # held-out reports, one with no known term at all, one that repeats a term (sublinear tf)
+    texts = [t for t, _ in split[1][:120]] + ["ｘｙｚ", "垃圾垃圾垃圾垃圾，垃圾堆放"]
     pipe = trained._pipeline
     assert pipe is not None
     expected = np.asarray(pipe.decision_function(texts), dtype=float)
-    assert np.array_equal(_scores(pipe, texts), expected)
+    got = _scores(pipe, texts)
+    # the same numbers up to the order of floating-point sums, so the same ranking
+    assert np.allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(np.argsort(-got, axis=1)[:, :3], np.argsort(-expected, axis=1)[:, :3])
+
+
+def test_the_direct_tfidf_is_sklearns_transform(trained: Classifier) -> None:
+    import numpy as np
+
+    from gridbrain.catalog.classifier import _tfidf
+
+    assert trained._pipeline is not None
+    union = trained._pipeline.named_steps["features"]
+    texts = [t for t, _, _ in loader.load_labelled_texts()[:300]] + ["", "ｘｙｚ"]
+    for _, vectorizer in union.transformer_list:
+        assert np.abs((_tfidf(vectorizer, texts) - vectorizer.transform(texts)).toarray()).max() < 1e-12

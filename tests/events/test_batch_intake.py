@@ -130,3 +130,35 @@ def test_the_batcher_answers_every_caller_after_the_commit_and_each_error_to_its
         stored = set(c.execute(sa.select(events.c.id)).scalars())
     assert {r.event["id"] for r in created} == stored
     assert batcher.reports == 40 and 1 <= batcher.batches <= 40
+
+
+def test_the_writer_warms_up_before_its_first_batch_and_a_failed_warm_up_only_costs_time(engine, district):
+    warming, release = threading.Event(), threading.Event()
+
+    def warm() -> None:
+        warming.set()
+        release.wait(10)
+        raise RuntimeError("model file unreadable")  # logged; the writer goes on
+
+    batcher = IntakeBatcher(engine, warm=warm)
+    try:
+        batcher.start()
+        assert warming.wait(10)
+        pending = batcher.submit(HOTLINE, _report(district, 0))  # arrives while warming up: it queues
+        assert not pending.done() and _count(engine, events) == 0
+        release.set()
+        out = pending.result(timeout=60)
+    finally:
+        batcher.close()
+    assert out.created and _count(engine, events) == 1
+
+
+def test_the_intake_warm_up_loads_the_classifier_and_the_grids(engine, district):
+    from gridbrain.areas import locator
+    from gridbrain.events import intake
+
+    locator.invalidate(engine)
+    assert id(engine) not in locator._cache
+    intake.warm(engine)
+    assert id(engine) in locator._cache
+    assert locator.locator_for(engine).locate(*district.centre(district.grids[0])).grid_code == district.grids[0]
