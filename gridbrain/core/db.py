@@ -198,9 +198,12 @@ class UnitOfWork:
     """One transaction. `commit()` runs the in-transaction handlers of the collected signals,
     makes it all durable, and then publishes the signals."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, connection: Connection | None = None) -> None:
+        """`connection`: work on this connection (its owner keeps and closes it) instead of
+        taking one from the pool for the block — a long-lived writer saves the checkout."""
         self.engine = engine
         self._conn: Connection | None = None
+        self._own = connection
         self._pending: list[signals.Signal] = []
 
     @property
@@ -216,7 +219,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         # The transaction begins with the first statement (SQLAlchemy's autobegin), so an
         # open but unused unit of work holds no lock (on SQLite: no BEGIN IMMEDIATE yet).
-        self._conn = self.engine.connect()
+        self._conn = self._own if self._own is not None else self.engine.connect()
         self._pending = []
         return self
 
@@ -228,11 +231,24 @@ class UnitOfWork:
             if conn.in_transaction():
                 conn.rollback()
         finally:
-            conn.close()
+            if self._own is None:
+                conn.close()
             self._conn = None
 
     def execute(self, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
         return self.conn.execute(statement, params) if params is not None else self.conn.execute(statement)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Send the block's statements without waiting for each answer — one round trip for
+        them all on PostgreSQL (psycopg's pipeline mode); elsewhere a plain block. Only for
+        statements whose results nobody reads (inserts, updates): an error surfaces, as the
+        driver's exception, when the block ends, and the transaction is then rolled back."""
+        if not self.postgres:
+            yield
+            return
+        with self.conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+            yield
 
     def emit(self, name: str, **payload: Any) -> None:
         """Queue a signal for after the commit."""

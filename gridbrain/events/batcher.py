@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
@@ -46,6 +46,9 @@ class IntakeBatcher:
         self.engine = engine
         self.max_batch = max_batch
         self._warm = warm
+        # the writer's own connection, kept between batches (no pool checkout and liveness
+        # ping per batch); dropped after any failure and when the writer stops
+        self._conn: Connection | None = None
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -80,6 +83,14 @@ class IntakeBatcher:
                 self._thread = threading.Thread(target=self._run, name="events-intake", daemon=True)
                 self._thread.start()
 
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # already broken: nothing more to release
+                log.debug("closing the intake connection failed", exc_info=True)
+
     def _run(self) -> None:
         if self._warm is not None:
             try:
@@ -89,6 +100,7 @@ class IntakeBatcher:
         while True:
             job = self._queue.get()
             if job is None:
+                self._drop_connection()
                 return
             batch = [job]
             stop = False
@@ -103,20 +115,28 @@ class IntakeBatcher:
                 batch.append(nxt)
             self._write(batch)
             if stop:
+                self._drop_connection()
                 return
 
-    def _write(self, batch: list[_Job]) -> None:
+    def _write(self, batch: list[_Job], *, again: bool = True) -> None:
+        kept = self._conn is not None
         try:
-            with UnitOfWork(self.engine) as uow:
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with UnitOfWork(self.engine, connection=self._conn) as uow:
                 results = report_many(uow, [(j.actor, j.report) for j in batch])
                 uow.commit()
         except Exception as e:
+            self._drop_connection()  # it may be the connection that broke: the next try takes a fresh one
+            if kept and again:  # a kept connection may have gone stale while idle: once more on a fresh one
+                self._write(batch, again=False)
+                return
             if len(batch) == 1:
                 batch[0].future.set_exception(e)
                 return
             log.warning("a batch of %d reports failed (%s); writing each on its own", len(batch), e)
             for j in batch:
-                self._write([j])
+                self._write([j], again=False)
             return
         self.batches += 1
         self.reports += len(batch)

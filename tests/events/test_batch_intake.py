@@ -162,3 +162,20 @@ def test_the_intake_warm_up_loads_the_classifier_and_the_grids(engine, district)
     intake.warm(engine)
     assert id(engine) in locator._cache
     assert locator.locator_for(engine).locate(*district.centre(district.grids[0])).grid_code == district.grids[0]
+
+
+def test_the_writer_keeps_its_connection_and_takes_a_fresh_one_when_it_broke(engine, district):
+    batcher = IntakeBatcher(engine)
+    try:
+        first = batcher.submit(HOTLINE, _report(district, 0)).result(timeout=60)
+        kept = batcher._conn
+        assert kept is not None
+        second = batcher.submit(HOTLINE, _report(district, 1)).result(timeout=60)
+        assert batcher._conn is kept  # no checkout per batch
+        kept.connection.dbapi_connection.close()  # the server went away under it
+        third = batcher.submit(HOTLINE, _report(district, 2)).result(timeout=60)
+        assert batcher._conn is not None and batcher._conn is not kept
+    finally:
+        batcher.close()
+    assert first.created and second.created and third.created
+    assert _count(engine, events) == 3
