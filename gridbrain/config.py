@@ -28,9 +28,10 @@ class Settings(BaseSettings):
     worker_threads: int = 30  # threads serving requests; the connection pool holds two per thread
     # a bearer token, once checked, is trusted this long in each process (0: check every request)
     token_cache_s: float = 10.0
-    # how often Python hands the interpreter between threads; the default 5 ms makes intake's
-    # writer thread wait behind the request loop after every database round trip (BENCHMARKS.md)
-    thread_switch_interval_s: float = 0.0002
+    # how often Python hands the interpreter between threads; with the default 5 ms intake's
+    # writer thread waits behind the request loop after every database round trip, with 0.2 ms
+    # the switching itself costs CPU (BENCHMARKS.md)
+    thread_switch_interval_s: float = 0.001
     # load models and lookups when the server starts rather than at the first request
     warm_start: bool = True
     # e-mail for digests to the data steward (quarantine); without a host they go to the log

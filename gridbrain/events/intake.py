@@ -10,6 +10,7 @@ one statement for the whole batch. `report` is a batch of one.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,9 +67,13 @@ class Intake:
 
 def warm(engine: sa.engine.Engine) -> None:
     """Load what every report needs — the classifier (model, dictionary) and the grids — ahead
-    of the first one."""
+    of the first one, then take all that was loaded out of the garbage collector's sight: a full
+    collection walks every object of the process, and with the model and jieba's dictionary
+    in memory that is ~90 ms with every request of the process waiting (BENCHMARKS.md)."""
     classifier.classify_many(trail.catalog(), ["小区门口垃圾堆放"])
     locator.locator_for(engine)
+    gc.collect()
+    gc.freeze()  # what lives now lives as long as the process: never scanned again
 
 
 def check_report(r: Report) -> None:

@@ -205,8 +205,9 @@ def start_rounds(
                 detail={"round": rnd, "cause": cause, "department_code": ev.department_code, **dues},
             )
         )
-    insert_many(uow, deadlines, rows)
-    audit.record_many(uow, entries)
+    with uow.pipeline():  # writes only: one round trip
+        insert_many(uow, deadlines, rows)
+        audit.record_many(uow, entries)
     return started
 
 
@@ -274,6 +275,8 @@ def on_events(uow: UnitOfWork, batch: list[tuple[str, dict[str, Any]]]) -> None:
         if action in RESTART and payload.get("to_status", "dispatched") == "dispatched":
             run.append((event_id, _signal_time(payload), RESTART[action]))
             waiting[event_id] = payload
+        elif action == "cancelled" and payload.get("from_status") == "reported":
+            continue  # cancelled as it was reported (a duplicate linked at intake): it never had clocks
         else:
             on_event(uow, action, payload)
     start_rounds(uow, run, waiting)
