@@ -20,6 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,9 @@ def _tfidf(v: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:
     if analyze is None:
         analyze = _analyzers[v] = v.build_analyzer()
     vocabulary, idf = v.vocabulary_, v.idf_
-    indptr, indices, values = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    values: list[int] = []
     for text in texts:
         counts: dict[int, int] = {}
         for term in analyze(text):
@@ -173,8 +176,7 @@ def _tfidf(v: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:
         data += 1.0
     data *= idf[cols]
     if v.norm == "l2":
-        bounds = np.asarray(indptr)
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in pairwise(indptr):
             if b > a:
                 norm = np.sqrt(np.dot(data[a:b], data[a:b]))
                 if norm > 0:

@@ -20,7 +20,10 @@ from gridbrain.catalog.model import Matter, Nature
 # checked in this order; the first nature whose cue appears wins
 _CUES: tuple[tuple[Nature, re.Pattern[str]], ...] = (
     # praise — a polite 谢谢 at the end of a request is not 感谢
-    (Nature.THANKS, re.compile(r"表扬|锦旗|点赞|致谢|感谢信|感谢.{0,12}(及时|帮助|帮忙|辛苦|热心|负责|解决了|处理好了|办好了)")),
+    (
+        Nature.THANKS,
+        re.compile(r"表扬|锦旗|点赞|致谢|感谢信|感谢.{0,12}(及时|帮助|帮忙|辛苦|热心|负责|解决了|处理好了|办好了)"),
+    ),
     (Nature.TIP_OFF, re.compile(r"举报|偷排|偷倒|私自|违规|违法|非法|无证|黑作坊|传销|赌博")),
     (
         Nature.COMPLAINT,

@@ -150,7 +150,9 @@ class Assignment(BaseModel):
     department: DepartmentRef
     level: str
     confidence: float
-    nature: str = Field(description="the request's nature as its words say it (求决 | 投诉 | 咨询 | 建议 | 举报 | 感谢)")
+    nature: str = Field(
+        description="the request's nature as its words say it (求决 | 投诉 | 咨询 | 建议 | 举报 | 感谢)"
+    )
 
 
 class ClassifyResult(Assignment):

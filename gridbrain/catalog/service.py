@@ -24,8 +24,8 @@ from gridbrain.areas.service import load_department_types
 from gridbrain.catalog import classifier as text_classifier
 from gridbrain.catalog.loader import department_types, read_document, shipped_catalog
 from gridbrain.catalog.model import Catalog, Decision, Matter, catalog_from_dict, decide, matter_from_dict
-from gridbrain.catalog.tables import catalog_versions
 from gridbrain.catalog.nature import guess as guess_nature
+from gridbrain.catalog.tables import catalog_versions
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork

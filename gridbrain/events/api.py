@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse
 from fastapi.encoders import jsonable_encoder
+from fastapi.responses import FileResponse
 
 from gridbrain.core.web import AsyncUser, CurrentUser, UowDep
 from gridbrain.events import dispatch, photos, service

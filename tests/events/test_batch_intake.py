@@ -154,10 +154,10 @@ def test_the_writer_warms_up_before_its_first_batch_and_a_failed_warm_up_only_co
 
 
 def test_the_intake_warm_up_loads_the_classifier_and_the_grids(engine, district):
+    import gc
+
     from gridbrain.areas import locator
     from gridbrain.events import intake
-
-    import gc
 
     locator.invalidate(engine)
     assert id(engine) not in locator._cache
