@@ -12,6 +12,7 @@ time. Below a configured threshold the event goes to a person
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import random
 import re
@@ -288,9 +289,18 @@ class Classifier:
             "temperature": self.temperature,
             "trained_on": self.trained_on,
         }
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # written aside and moved into place: another server process loading the model (each
+        # one warms up at start) never reads a half-written file
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: str | Path) -> Classifier:

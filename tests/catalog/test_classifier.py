@@ -95,6 +95,24 @@ def test_a_saved_model_predicts_the_same_after_loading(trained: Classifier, tmp_
     text = "饭店油烟直接排到我家窗户"
     assert loaded.predict(text) == trained.predict(text)
     assert loaded.catalog_version == trained.catalog_version
+    assert [p.name for p in path.parent.iterdir()] == ["classifier.pkl"]  # nothing left aside
+
+
+def test_a_model_is_saved_whole_or_not_at_all(trained: Classifier, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pickle
+
+    path = tmp_path / "classifier.pkl"
+    trained.save(path)
+    before = path.read_bytes()
+
+    def broken_dump(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pickle, "dump", broken_dump)
+    with pytest.raises(OSError):
+        trained.save(path)
+    assert path.read_bytes() == before  # the old model stays, readable
+    assert [p.name for p in tmp_path.iterdir()] == ["classifier.pkl"]
 
 
 def _tiny_catalog() -> Catalog:
