@@ -109,7 +109,7 @@ def test_a_model_is_saved_whole_or_not_at_all(trained: Classifier, tmp_path: Pat
         raise OSError("disk full")
 
     monkeypatch.setattr(pickle, "dump", broken_dump)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         trained.save(path)
     assert path.read_bytes() == before  # the old model stays, readable
     assert [p.name for p in tmp_path.iterdir()] == ["classifier.pkl"]
