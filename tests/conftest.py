@@ -28,6 +28,7 @@ from tests import factories
 ON_CI = os.environ.get("CI", "").lower() == "true"
 # test apps load the classifier when a test needs it, not in the background of every app
 os.environ.setdefault("GRIDBRAIN_WARM_START", "false")
+os.environ.setdefault("GRIDBRAIN_EVENTS_CATALOG_POLL_S", "0")  # no poller thread per test app
 _APP_DB = os.environ.get("GRIDBRAIN_DATABASE_URL", "")
 # PostgreSQL for tests: GRIDBRAIN_TEST_POSTGRES, else GRIDBRAIN_DATABASE_URL when it names PostgreSQL
 PG_URL = os.environ.get("GRIDBRAIN_TEST_POSTGRES") or (

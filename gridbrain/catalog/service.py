@@ -71,6 +71,16 @@ def _active_row(uow: UnitOfWork) -> Any | None:
     return uow.execute(sa.select(catalog_versions).where(catalog_versions.c.active.is_(True))).first()
 
 
+def active_version(uow: UnitOfWork) -> str | None:
+    """The version of the active published catalog (one small read; None: the shipped one)."""
+    if not _has_versions(uow):
+        return None
+    found: str | None = uow.execute(
+        sa.select(catalog_versions.c.version).where(catalog_versions.c.active.is_(True))
+    ).scalar_one_or_none()
+    return found
+
+
 def published_catalog(uow: UnitOfWork) -> Catalog | None:
     """The active published version, or None while the shipped catalog is in force."""
     return active_catalog(uow) if _active_row(uow) is not None else None

@@ -25,6 +25,9 @@ class EventSettings(BaseSettings):
     outbox_retry_s: float = 30.0
     outbox_interval_s: float = 5.0
     photo_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
+    # each server process looks this often whether another one published a catalog version
+    # (an admin's edit reaches every process within it; 0: only the process that published)
+    catalog_poll_s: float = 5.0
 
 
 @lru_cache(maxsize=1)

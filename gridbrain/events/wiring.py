@@ -6,6 +6,7 @@ import logging
 import threading
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
 from gridbrain.catalog import service as catalog_service
 from gridbrain.core import signals
@@ -50,7 +51,8 @@ def wire(app: FastAPI) -> None:
 
 
 def _follow_the_active_catalog(app: FastAPI) -> None:
-    """Dispatch with the catalog version an admin published (事项清单 edits reach 定性定责 at once)."""
+    """Dispatch with the catalog version an admin published (事项清单 edits reach 定性定责 at once
+    in the process that published it — by its signal — and within `catalog_poll_s` in the others)."""
     engine = app.state.engine
 
     def load(_signal: signals.Signal | None = None) -> None:
@@ -64,3 +66,32 @@ def _follow_the_active_catalog(app: FastAPI) -> None:
 
     load()
     signals.connect(catalog_service.PUBLISHED, load)
+    interval = get_event_settings().catalog_poll_s
+    if interval <= 0:
+        return
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(interval):
+            try:
+                follow_catalog(engine)
+            except Exception:
+                log.exception("could not look at the active catalog version; trying again")
+
+    threading.Thread(target=poll, name="events-catalog", daemon=True).start()
+    app.state.stops.append(stop.set)
+
+
+def follow_catalog(engine: Engine) -> bool:
+    """Use the active published catalog if it is not the one in use — another server process
+    published or activated it. One small read when nothing changed; answers whether it changed."""
+    with UnitOfWork(engine) as uow:
+        version = catalog_service.active_version(uow)
+        if version is None or version == service.catalog().version:
+            return False
+        published = catalog_service.published_catalog(uow)
+    if published is None:
+        return False
+    service.use_catalog(published)
+    log.info("catalog version %s is now in force in this process", published.version)
+    return True
