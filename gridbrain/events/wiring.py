@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def wire(app: FastAPI) -> None:
     _follow_the_active_catalog(app)
-    # intake's group commit: one writer thread per process (started by the first report)
+X
     engine = app.state.engine
     app.state.intake = IntakeBatcher(engine, warm=lambda: intake.warm(engine))
     app.state.stops.append(app.state.intake.close)
