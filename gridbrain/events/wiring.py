@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 def wire(app: FastAPI) -> None:
     _follow_the_active_catalog(app)
-X
+    # intake's group commit: one writer thread per process, started with the server (warm start)
+    # or else by the first report
     engine = app.state.engine
     app.state.intake = IntakeBatcher(engine, warm=lambda: intake.warm(engine))
     app.state.stops.append(app.state.intake.close)
