@@ -32,14 +32,20 @@ def get_uow(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[UnitOfWo
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+def _bearer(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if the request has one."""
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
 def current_user(request: Request, uow: UowDep) -> Actor:
     """The user behind a bearer token or a web session; 401 if there is none.
 
     Uses the request's own unit of work: on SQLite a second connection would wait for the
     first one's write lock."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return auth.authenticate_token(uow, header[7:].strip())
+    token = _bearer(request)
+    if token is not None:
+        return auth.authenticate_token(uow, token)
     user_id = request.session.get("user_id") if "session" in request.scope else None
     if user_id is not None:
         return auth.user_by_id(uow, int(user_id))
@@ -53,9 +59,9 @@ async def current_user_async(request: Request) -> Actor:
     """`current_user` for routes that run on the event loop: a token checked in the last few
     seconds costs neither a thread nor a database round trip; anything else is checked in a
     worker thread with its own unit of work."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        actor = auth.cached_token(header[7:].strip())
+    token = _bearer(request)
+    if token is not None:
+        actor = auth.cached_token(token)
         if actor is not None:
             return actor
     engine: Engine = request.app.state.engine

@@ -97,10 +97,15 @@ class IntakeBatcher:
                 self._warm()
             except Exception:  # a cold start is slow, not wrong: the first batch loads what it needs
                 log.exception("warming up the intake failed")
+        try:
+            self._loop()
+        finally:
+            self._drop_connection()
+
+    def _loop(self) -> None:
         while True:
             job = self._queue.get()
             if job is None:
-                self._drop_connection()
                 return
             batch = [job]
             stop = False
@@ -115,7 +120,6 @@ class IntakeBatcher:
                 batch.append(nxt)
             self._write(batch)
             if stop:
-                self._drop_connection()
                 return
 
     def _write(self, batch: list[_Job], *, again: bool = True) -> None:

@@ -125,7 +125,12 @@ def resolve(where: UnitOfWork | Directory, matter: Matter, level: str, grid_code
     """The department of `matter` at `level` for an event in `grid_code`, after the out-of-list
     filter; None when that department does not exist (the event then goes to triage)."""
     d = where if isinstance(where, Directory) else Directory(where)
-    to_level, code, filtered, area = plan(d, matter, level, grid_code)
+    return target_of(d, plan(d, matter, level, grid_code), grid_code)
+
+
+def target_of(d: Directory, planned: tuple[str, str, bool, str], grid_code: str) -> Target | None:
+    """Where a `plan` sends the event, now that the directory says what exists."""
+    to_level, code, filtered, area = planned
     if to_level == "grid":
         return Target("grid", code, grid_code, d.grid_worker(grid_code), filtered)
     if not d.department_exists(code):
@@ -183,9 +188,9 @@ def find_duplicates(
     at: datetime,
     distance_m: float,
     window: timedelta,
-) -> list[Any | None]:
+) -> list[tuple[float, Any] | None]:
     """For each (matter code, lat, lng): the nearest open event of that matter within the distance
-    and the time window, or None. On PostgreSQL one statement answers all the probes (a box
+    and the time window, with its distance in metres, or None. On PostgreSQL one statement answers all the probes (a box
     around each point, the probes as arrays, each looked up on its own through the (matter_code,
     lat) index: LATERAL keeps that plan even where the table's statistics are stale or missing,
     where a plain join has been seen to scan every open event); on SQLite each probe is its own
@@ -214,14 +219,14 @@ def find_duplicates(
     else:
         for i, (m, s, w, n, e) in enumerate(boxes):
             near[i] = list(uow.execute(_DUPLICATES, {"matter": m, "since": since, "s": s, "n": n, "w": w, "e": e}))
-    out: list[Any | None] = []
+    out: list[tuple[float, Any] | None] = []
     for (_, lat, lng), rows_near in zip(probes, near, strict=True):
         best = None
         for r in rows_near:
             d = model.distance_m(lat, lng, r.lat, r.lng)
             if d <= distance_m and (best is None or d < best[0]):
                 best = (d, r)
-        out.append(best[1] if best else None)
+        out.append(best)
     return out
 
 

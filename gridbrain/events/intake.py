@@ -195,7 +195,7 @@ def _find_duplicates(uow: UnitOfWork, drafts: list[_Draft], at: datetime) -> Non
     )
     fresh: list[_Draft] = []  # this batch's new events that later reports may duplicate
     for d, hit in zip(probes, found, strict=True):
-        best = (model.distance_m(d.lat, d.lng, hit.lat, hit.lng), hit.id) if hit is not None else None  # type: ignore[arg-type]
+        best = (hit[0], hit[1].id) if hit is not None else None  # the nearest stored event, measured once
         for f in fresh:
             if f.matter.code == d.matter.code:  # type: ignore[union-attr]
                 dist = model.distance_m(d.lat, d.lng, f.lat, f.lng)  # type: ignore[arg-type]
@@ -223,8 +223,8 @@ def _route(uow: UnitOfWork, drafts: list[_Draft]) -> None:
         department_codes=[code for level, code, _, _ in plans if level != "grid"],
         grid_codes=[area for level, _, _, area in plans if level == "grid"],
     )
-    for d in routable:
-        d.target = dispatch.resolve(directory, d.matter, d.level, d.grid_code)  # type: ignore[arg-type]
+    for d, planned in zip(routable, plans, strict=True):
+        d.target = dispatch.target_of(directory, planned, d.grid_code)  # type: ignore[arg-type]
         if d.target is None:
             d.triage_reason = "no_department"
 

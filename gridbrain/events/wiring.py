@@ -58,10 +58,7 @@ def _follow_the_active_catalog(app: FastAPI) -> None:
 
     def load(_signal: signals.Signal | None = None) -> None:
         try:
-            with UnitOfWork(engine) as uow:
-                published = catalog_service.published_catalog(uow)
-            if published is not None:  # otherwise keep the catalog in use (shipped, or a district's)
-                service.use_catalog(published)
+            follow_catalog(engine, always=True)
         except Exception:
             log.exception("could not load the active catalog; keeping the one in use")
 
@@ -83,12 +80,14 @@ def _follow_the_active_catalog(app: FastAPI) -> None:
     app.state.stops.append(stop.set)
 
 
-def follow_catalog(engine: Engine) -> bool:
+def follow_catalog(engine: Engine, *, always: bool = False) -> bool:
     """Use the active published catalog if it is not the one in use — another server process
-    published or activated it. One small read when nothing changed; answers whether it changed."""
+    published or activated it (`always`: load it whatever the version in use). One small read
+    when nothing changed; answers whether a published catalog was taken. Without a published
+    version the catalog in use stays (the shipped one, or a district's)."""
     with UnitOfWork(engine) as uow:
         version = catalog_service.active_version(uow)
-        if version is None or version == service.catalog().version:
+        if version is None or (version == service.catalog().version and not always):
             return False
         published = catalog_service.published_catalog(uow)
     if published is None:
