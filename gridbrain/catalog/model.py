@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from gridbrain.core.errors import Invalid, MissingField, NotFound
+from gridbrain.core.levels import Level as Level  # re-exported until callers import it from core
 
 
 class Nature(StrEnum):
@@ -25,15 +26,6 @@ class Nature(StrEnum):
     SUGGESTION = "建议"
     TIP_OFF = "举报"
     THANKS = "感谢"
-
-
-class Level(StrEnum):
-    """Handling level: small things stay in the grid, minor in the community, big in the street."""
-
-    GRID = "grid"
-    COMMUNITY = "community"
-    STREET = "street"
-    DISTRICT = "district"
 
 
 class ParamType(StrEnum):

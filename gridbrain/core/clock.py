@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -22,12 +22,16 @@ def local(at: datetime | None = None) -> datetime:
     return (at or now()).astimezone(CHINA)
 
 
+def aware(at: datetime, *, naive_as: tzinfo = CHINA) -> datetime:
+    """`at` with a time zone: a naive time is read as China time (the zone people and files
+    speak in) unless `naive_as` says otherwise. The one home of this rule."""
+    return at.replace(tzinfo=naive_as) if at.tzinfo is None else at
+
+
 def set_now(at: datetime | None) -> None:
     """Freeze time at `at` (None to unfreeze). Naive times are read as China time."""
     global _frozen
-    if at is not None and at.tzinfo is None:
-        at = at.replace(tzinfo=CHINA)
-    _frozen = at.astimezone(UTC) if at is not None else None
+    _frozen = aware(at).astimezone(UTC) if at is not None else None
 
 
 def advance(delta: timedelta) -> datetime:

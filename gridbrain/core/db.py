@@ -204,7 +204,7 @@ class UnitOfWork:
         self.engine = engine
         self._conn: Connection | None = None
         self._own = connection
-        self._pending: list[signals.Signal] = []
+        self._pending: list[object] = []
 
     @property
     def conn(self) -> Connection:
@@ -250,9 +250,14 @@ class UnitOfWork:
         with self.conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
             yield
 
-    def emit(self, name: str, **payload: Any) -> None:
-        """Queue a signal for after the commit."""
-        self._pending.append(signals.Signal(name, payload))
+    def emit(self, signal: object, **payload: Any) -> None:
+        """Queue a signal for after the commit: a typed signal (a frozen dataclass), or a name
+        and its payload for the older `Signal`s."""
+        if isinstance(signal, str):
+            signal = signals.Signal(signal, payload)
+        elif payload:
+            raise TypeError("a typed signal carries its own fields")
+        self._pending.append(signal)
 
     def commit(self) -> None:
         if self._pending:

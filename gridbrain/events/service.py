@@ -429,7 +429,7 @@ def rate(uow: UnitOfWork, actor: Actor, event_id: str, *, rating: int, comment: 
         detail={"rating": score, "comment": text},
     )
     ev.update(satisfaction=score, rating_comment=text, rated_at=now)
-    uow.emit("events:event:rated", **trail.payload(ev, "rated", ev["status"], ev["status"], actor, now), rating=score)
+    uow.emit(trail.signal(ev, "rated", ev["status"], ev["status"], actor, now, rating=score))
     return ev
 
 

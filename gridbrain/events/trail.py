@@ -16,8 +16,10 @@ from gridbrain.catalog.model import Catalog
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many
+from gridbrain.core.levels import Level
 from gridbrain.events import dispatch, outbox
 from gridbrain.events.model import Action
+from gridbrain.events.signals import EventChanged, kind_of
 from gridbrain.events.tables import event_transitions
 
 _catalog: Catalog | None = None
@@ -34,25 +36,33 @@ def use_catalog(c: Catalog | None) -> None:
     _catalog = c
 
 
-def payload(
-    ev: dict[str, Any], action: str, from_status: str | None, to_status: str, actor: Actor, at: datetime
-) -> dict[str, Any]:
-    """The body of an `events:event:<action>` signal."""
-    return {
-        "event_id": ev["id"],
-        "action": action,
-        "from_status": from_status,
-        "to_status": to_status,
-        "matter_code": ev.get("matter_code"),
-        "nature": ev.get("nature"),
-        "level": ev.get("level"),
-        "department_code": ev.get("department_code"),
-        "grid_code": ev.get("grid_code"),
-        "area_code": ev.get("area_code"),
-        "channel": ev.get("channel"),
-        "at": at.isoformat(),
-        "actor": actor.username,
-    }
+def signal(
+    ev: dict[str, Any],
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    actor: Actor,
+    at: datetime,
+    **extra: Any,
+) -> EventChanged:
+    """The typed signal of one move (`EventDispatched` for "dispatched", …); `extra` carries a
+    kind's own fields (`rating` of `EventRated`)."""
+    level = ev.get("level")
+    return kind_of(action)(
+        event_id=ev["id"],
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        actor=actor.username,
+        matter_code=ev.get("matter_code"),
+        nature=ev.get("nature"),
+        level=Level(level) if level else None,
+        department_code=ev.get("department_code"),
+        grid_code=ev.get("grid_code"),
+        area_code=ev.get("area_code"),
+        channel=ev.get("channel"),
+        **extra,
+    )
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,7 @@ def record(uow: UnitOfWork, moves: list[Move], *, at: datetime) -> None:
     insert_many(uow, event_transitions, transitions)
     audit.record_many(uow, entries)
     for m in moves:
-        uow.emit(f"events:event:{m.action}", **payload(m.ev, m.action, m.from_status, m.to_status, m.actor, at))
+        uow.emit(signal(m.ev, m.action, m.from_status, m.to_status, m.actor, at))
 
 
 def department_notices(

@@ -4,40 +4,39 @@ deadlines, cards and similar cases, and the sweeper runs every minute when worke
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from gridbrain.core import signals
 from gridbrain.core.db import UnitOfWork
+from gridbrain.events.signals import EventChanged
 from gridbrain.supervision import cases, service, sweeper
 
 log = logging.getLogger(__name__)
 
-ACTIONS = (
-    "dispatched",
-    "rerouted",
-    "escalated",
-    "reopened",
-    "accepted",
-    "handled",
-    "returned",
-    "cancelled",
-    "closed",
+
+def _clocks(uow: UnitOfWork, sigs: list[EventChanged]) -> None:
+    """Apply the event hub's signals to the clocks in the hub's own transaction: an event is
+    never dispatched without its clocks, nor do clocks start for a change that rolled back."""
+    service.on_events(uow, [(s.action, _as_payload(s)) for s in sigs if s.action in ACTIONS])
+
+
+ACTIONS = frozenset(
+    {"dispatched", "rerouted", "escalated", "reopened", "accepted", "handled", "returned", "cancelled", "closed"}
 )
 
 
-def _clocks(uow: UnitOfWork, sigs: list[signals.Signal]) -> None:
-    """Apply the event hub's signals to the clocks in the hub's own transaction: an event is
-    never dispatched without its clocks, nor do clocks start for a change that rolled back."""
-    service.on_events(uow, [(s.name.rsplit(":", 1)[1], s.payload) for s in sigs])
+def _as_payload(sig: EventChanged) -> dict[str, Any]:
+    return {f.name: getattr(sig, f.name) for f in fields(sig)}
 
 
 def connect(engine: Engine | None = None) -> None:
     """Subscribe the clocks to the event hub's signals (inside its transaction, before its commit).
     `engine` is accepted for older callers; the handler works in whichever unit of work emits."""
-    for action in ACTIONS:
-        signals.connect_in_transaction(f"events:event:{action}", _clocks)
+    signals.connect_in_transaction(EventChanged, _clocks)
 
 
 def register_extensions() -> None:

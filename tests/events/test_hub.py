@@ -4,6 +4,7 @@ escalation, reopen, followers, return visits, photos, outbox retries."""
 from __future__ import annotations
 
 import io
+from dataclasses import fields
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -11,7 +12,9 @@ import sqlalchemy as sa
 from gridbrain.core import audit, clock, signals
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
+from gridbrain.core.levels import Level
 from gridbrain.events import outbox, service
+from gridbrain.events.signals import EventAccepted, EventDispatched, EventEscalated, EventReported, EventReturned
 from gridbrain.events.tables import event_outbox, event_training
 from gridbrain.events.tables import events as events_table
 from tests.events.helpers import act, post_event
@@ -221,8 +224,8 @@ def test_the_detail_has_a_timeline_with_other_capabilities_entries_and_extension
 
 def test_every_transition_emits_a_signal_with_the_agreed_payload(client, district, staff):
     got = []
-    for name in ("reported", "dispatched", "accepted", "returned"):
-        signals.connect(f"events:event:{name}", got.append)
+    for kind in (EventReported, EventDispatched, EventAccepted, EventReturned):
+        signals.connect(kind, got.append)
     lat, lng = district.centre(district.grids[1])
     ev = post_event(
         client,
@@ -235,17 +238,17 @@ def test_every_transition_emits_a_signal_with_the_agreed_payload(client, distric
         parameters={"area_m2": 80},
     )
     act(client, staff.headers("sanitation1"), ev["id"], "return", reason="不属于本部门")
-    assert [s.name for s in got] == ["events:event:reported", "events:event:dispatched", "events:event:returned"]
+    assert [type(s) for s in got] == [EventReported, EventDispatched, EventReturned]
     for s in got:
-        assert set(s.payload) == PAYLOAD_KEYS
-    assert got[2].payload["from_status"] == "dispatched"
-    assert got[2].payload["to_status"] == "returned"
-    assert got[2].payload["actor"] == "sanitation1"
+        assert {f.name for f in fields(s)} | {"action"} == PAYLOAD_KEYS
+    assert got[2].from_status == "dispatched"
+    assert got[2].to_status == "returned"
+    assert got[2].actor == "sanitation1"
 
 
 def test_escalate_re_dispatches_to_the_level_above_and_emits_escalated(engine, district, staff):
     got = []
-    signals.connect("events:event:escalated", got.append)
+    signals.connect(EventEscalated, got.append)
     lat, lng = district.centre(district.grids[0])
     with UnitOfWork(engine) as uow:
         ev = service.report(
@@ -263,8 +266,8 @@ def test_escalate_re_dispatches_to_the_level_above_and_emits_escalated(engine, d
         uow.commit()
     assert out["level"] == "community"
     assert out["department_code"] == f"{district.communities[0]}:community_office"
-    assert got[0].payload["action"] == "escalated"
-    assert got[0].payload["level"] == "community"
+    assert got[0].action == "escalated"
+    assert got[0].level == Level.COMMUNITY
 
 
 def test_a_closed_event_reopens_within_the_window_but_not_after(client, district, staff):

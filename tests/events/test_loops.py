@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from gridbrain.catalog.loader import load_catalog
 from gridbrain.core import signals
 from gridbrain.events import outbox
+from gridbrain.events.signals import EventClosed
 from gridbrain.events.tables import event_outbox, event_training
 from tests.events.helpers import act, post_event, transitions
 
@@ -17,7 +18,7 @@ def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, dis
     grid = district.grids[0]
     lat, lng = district.centre(grid)
     seen = []
-    signals.connect("events:event:closed", seen.append)
+    signals.connect(EventClosed, seen.append)
     created = post_event(
         client,
         staff.headers("grid1_worker"),
@@ -41,9 +42,9 @@ def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, dis
     act(client, gw, eid, "verify", note="现场核查已清理")
     closed = act(client, staff.headers("community1_staff"), eid, "close", note="已清理完毕")
     assert closed["status"] == "closed"
-    assert [s.payload["event_id"] for s in seen] == [eid]
-    assert seen[0].payload["from_status"] == "verified"
-    assert seen[0].payload["actor"] == "community1_staff"
+    assert [s.event_id for s in seen] == [eid]
+    assert seen[0].from_status == "verified"
+    assert seen[0].actor == "community1_staff"
     assert outbox.deliver_due(engine)[1] == 0
     answers = [m for m in outbox.sent_log if m["kind"] == "answer"]
     assert [(m["event_id"], m["adapter"]) for m in answers] == [(eid, "app_push")]
