@@ -16,7 +16,18 @@ from gridbrain.core import masking
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.errors import Invalid
 from gridbrain.core.web import CurrentUser, UowDep, require_role
-from gridbrain.registry import importer, model, quarantine, relations, reports, service, verification
+from gridbrain.registry import (
+    importer,
+    layers,
+    model,
+    quarantine,
+    reads,
+    relations,
+    reports,
+    sources,
+    storage,
+    verification,
+)
 from gridbrain.registry.model import Kind
 from gridbrain.registry.schemas import (
     AnswerBody,
@@ -58,12 +69,12 @@ def list_people(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PersonPublic]:
     """People in the user's area (ID numbers and phones masked unless the role needs them)."""
-    rows = service.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
-    fields = service.data_fields(model.PERSON)
+    rows = reads.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
+    fields = storage.data_fields(model.PERSON)
     return [
         PersonPublic.of(
             user,
-            service.RecordView(
+            reads.RecordView(
                 Kind.PERSON, r["id_number"], {f: r[f] for f in fields}, r["source"], r["updated_at"],
                 r.get("updated_by"), r["verified_at"],
             ),
@@ -75,27 +86,27 @@ def list_people(
 @router.get("/people/{id_number}", response_model=PersonPublic)
 def get_person(id_number: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> PersonPublic:
     """A person by ID number, now or as of a date (404 outside the user's area)."""
-    view = service.get_record(uow, user, Kind.PERSON, id_number.strip().upper(), service.parse_as_of(as_of))
+    view = reads.get_record(uow, user, Kind.PERSON, id_number.strip().upper(), reads.parse_as_of(as_of))
     return PersonPublic.of(user, view)
 
 
 @router.get("/people/{id_number}/versions", response_model=list[VersionPublic])
 def person_versions(id_number: str, user: Annotated[Actor, Steward], uow: UowDep) -> list[VersionPublic]:
     """The superseded versions of a person, newest first (data stewards)."""
-    return [VersionPublic(**v) for v in service.versions(uow, user, Kind.PERSON, id_number.strip().upper())]
+    return [VersionPublic(**v) for v in reads.versions(uow, user, Kind.PERSON, id_number.strip().upper())]
 
 
 @router.get("/enterprises/{uscc}", response_model=EnterprisePublic)
 def get_enterprise(uscc: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> EnterprisePublic:
     """An enterprise by unified social credit code, now or as of a date."""
-    view = service.get_record(uow, user, Kind.ENTERPRISE, uscc.strip().upper(), service.parse_as_of(as_of))
+    view = reads.get_record(uow, user, Kind.ENTERPRISE, uscc.strip().upper(), reads.parse_as_of(as_of))
     return EnterprisePublic.of(user, view)
 
 
 @router.get("/houses/{address_code}", response_model=HousePublic)
 def get_house(address_code: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> HousePublic:
     """A house by standard address code, now or as of a date."""
-    return HousePublic.of(user, service.get_record(uow, user, Kind.HOUSE, address_code, service.parse_as_of(as_of)))
+    return HousePublic.of(user, reads.get_record(uow, user, Kind.HOUSE, address_code, reads.parse_as_of(as_of)))
 
 
 @router.get("/relations/{kind}/{key}")
@@ -131,7 +142,7 @@ def import_records(
     source: Annotated[str, Form(description="import | public_security | civil_affairs | ...")] = "import",
 ) -> ImportPublic:
     """Import a file of person, enterprise, house or place records; answers with the counts."""
-    fmt = importer.detect_format(file.filename or "")
+    fmt = sources.detect_format(file.filename or "")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload.{fmt}"
         with path.open("wb") as out:
@@ -297,11 +308,11 @@ def export_query(
 @router.get("/layers")
 def list_layers(user: CurrentUser) -> list[dict[str, str]]:
     """The 26 layers of places and things."""
-    return [{"code": c, "name": n} for c, n in service.layers().items()]
+    return [{"code": c, "name": n} for c, n in layers.layers().items()]
 
 
 @router.get("/layers/{layer}.geojson")
 def layer_geojson(layer: str, user: CurrentUser, uow: UowDep, area: Annotated[str | None, Query()] = None) -> Response:
     """One layer's places as GeoJSON, inside the user's area."""
-    body = json.dumps(service.layer_geojson(uow, user, layer, area), ensure_ascii=False)
+    body = json.dumps(layers.layer_geojson(uow, user, layer, area), ensure_ascii=False)
     return Response(body, media_type="application/geo+json")

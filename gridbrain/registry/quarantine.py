@@ -18,8 +18,10 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, NotFound
 from gridbrain.registry import model
+from gridbrain.registry.layers import layers
+from gridbrain.registry.matching import CachedMatcher, default_matcher, place_on_map
 from gridbrain.registry.model import Kind
-from gridbrain.registry.service import CachedMatcher, default_matcher, layers, place_on_map, write_one
+from gridbrain.registry.storage import write_one
 from gridbrain.registry.tables import quarantine
 
 STATUSES = ("open", "fixed", "accepted", "rejected")
@@ -93,9 +95,9 @@ def _close(uow: UnitOfWork, actor: Actor, item: dict[str, Any], status: str, not
 
 def _store(uow: UnitOfWork, actor: Actor, kind: Kind, values: dict[str, Any], area: str | None) -> None:
     spec = model.SPECS[kind]
-    place_on_map(spec, values, CachedMatcher(default_matcher(uow)), area)
-    if spec.kind is Kind.HOUSE and not values.get("address_code"):
-        raise Invalid("address", "not matched to a standard address (the key)")
+    problems = place_on_map(spec, values, CachedMatcher(default_matcher(uow)), area)
+    if problems:
+        raise Invalid(problems[0].field, problems[0].rule)
     write_one(uow, actor, kind, values, source="steward", tag=f"registry:{kind.value}:written")
 
 

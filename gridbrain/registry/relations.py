@@ -16,7 +16,7 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid
 from gridbrain.registry.model import Kind
-from gridbrain.registry.service import get_record
+from gridbrain.registry.reads import get_record
 from gridbrain.registry.tables import people, relations
 
 # kind → (allowed subject kinds, allowed object kinds)

@@ -37,7 +37,7 @@ from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, NotFound
-from gridbrain.registry.service import has_tag, in_scope, within
+from gridbrain.registry.reads import has_tag, in_scope, within
 from gridbrain.registry.tables import enterprises, houses, people, report_templates
 
 

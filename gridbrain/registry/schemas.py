@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from gridbrain.core.auth import Actor
 from gridbrain.registry.importer import ImportResult
-from gridbrain.registry.service import RecordView, masked
+from gridbrain.registry.reads import RecordView, masked
 
 
 class RecordMeta(BaseModel):

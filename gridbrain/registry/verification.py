@@ -18,16 +18,10 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, NotFound
 from gridbrain.registry import model
+from gridbrain.registry.matching import CachedMatcher, default_matcher, place_on_map
 from gridbrain.registry.model import Kind
-from gridbrain.registry.service import (
-    TABLES,
-    _task_row,
-    data_fields,
-    get_record,
-    masked,
-    upsert_batch,
-    within,
-)
+from gridbrain.registry.reads import get_record, masked, within
+from gridbrain.registry.storage import TABLES, data_fields, task_row, upsert_batch
 from gridbrain.registry.tables import verification_tasks
 
 VERIFIABLE = (Kind.PERSON, Kind.ENTERPRISE, Kind.HOUSE, Kind.PLACE)
@@ -74,7 +68,7 @@ def generate_due(
         found = uow.execute(page.order_by(key).limit(5000)).all()
         if not found:
             break
-        rows = [_task_row(k, r.record_key, r.grid_code, "policy", f"每{every_days}天核实一次", now) for r in found]
+        rows = [task_row(k, r.record_key, r.grid_code, "policy", f"每{every_days}天核实一次", now) for r in found]
         uow.execute(verification_tasks.insert(), rows)
         created += len(rows)
         last = found[-1].record_key
@@ -146,13 +140,11 @@ def answer(uow: UnitOfWork, actor: Actor, task_id: str, changes: dict[str, Any] 
             raise Invalid(problems[0].field, problems[0].rule)
         values = {k: checked.values.get(k) for k in (spec.key, *changes)}
         if spec.address_field in changes:
-            from gridbrain.registry.service import CachedMatcher, default_matcher, place_on_map
-
             place_on_map(spec, values, CachedMatcher(default_matcher(uow)), held.values.get("area_code"))
         before = {f: held.values.get(f) for f in data_fields(spec)}
         upsert_batch(uow, spec, [values], source="grid_worker", actor=actor)
         after = get_record(uow, actor, kind, task["record_key"]).values
-        changed = sorted(f for f in before if not model._same(before[f], after.get(f)))
+        changed = sorted(f for f in before if not model.same_value(before[f], after.get(f)))
     uow.execute(table.update().where(table.c[spec.key] == task["record_key"]).values(verified_at=now))
     status = "changed" if changed else "confirmed"
     uow.execute(

@@ -166,7 +166,7 @@ def test_a_layer_is_geojson_scoped_to_the_users_area(client, district, engine):
 def test_relations_are_stated_by_a_steward_and_derived_from_the_residence(client, district):
     from gridbrain.core.auth import find_user
     from gridbrain.core.db import UnitOfWork
-    from gridbrain.registry import service as svc
+    from gridbrain.registry import storage as svc
     from gridbrain.registry.model import HOUSE, PERSON
 
     pid = person_id(50)
@@ -246,7 +246,7 @@ def test_an_enterprise_is_shown_as_it_was_before_a_register_change(client, distr
 def test_a_grid_worker_confirms_a_task_through_the_api(client, district):
     from gridbrain.core.auth import find_user
     from gridbrain.core.db import UnitOfWork
-    from gridbrain.registry import service as svc
+    from gridbrain.registry import storage as svc
     from gridbrain.registry.model import PERSON
 
     pid = person_id(70)

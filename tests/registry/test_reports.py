@@ -10,7 +10,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from gridbrain.core import auth
 from gridbrain.core.errors import Invalid
-from gridbrain.registry import reports, service
+from gridbrain.registry import reports, storage
 from gridbrain.registry.model import ENTERPRISE, HOUSE, PERSON
 from tests.registry.helpers import credit_code, person_id
 
@@ -59,14 +59,14 @@ def seed(district, uow):
          "grid_code": grid, "area_code": grid, "tags": tags}
         for i, (grid, tags) in enumerate(tagged)
     ]  # fmt: skip
-    service.upsert_batch(uow, PERSON, rows, source="import", actor=steward)
+    storage.upsert_batch(uow, PERSON, rows, source="import", actor=steward)
     houses = [(g[0], "出租"), (g[1], "出租"), (g[1], "自住"), (g[4], "出租")]
-    service.upsert_batch(uow, HOUSE, [
+    storage.upsert_batch(uow, HOUSE, [
         {"address_code": f"H{i}", "address": f"星河路{i}号", "occupancy": occ, "grid_code": grid, "area_code": grid}
         for i, (grid, occ) in enumerate(houses)
     ], source="import", actor=steward)  # fmt: skip
     firms = [(g[0], "零售业"), (g[2], "零售业"), (g[3], "餐饮业"), (g[5], "零售业")]
-    service.upsert_batch(uow, ENTERPRISE, [
+    storage.upsert_batch(uow, ENTERPRISE, [
         {"uscc": credit_code(i), "name": f"企业{i}", "industry": ind, "grid_code": grid, "area_code": grid}
         for i, (grid, ind) in enumerate(firms)
     ], source="import", actor=steward)  # fmt: skip

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from gridbrain.core import auth, clock
 from gridbrain.core.errors import Invalid, NotFound
-from gridbrain.registry import service, verification
+from gridbrain.registry import reads, storage, verification
 from gridbrain.registry.model import PERSON, Kind
 from gridbrain.registry.tables import people, record_versions, verification_tasks
 from tests.registry.helpers import person_id
@@ -23,7 +23,7 @@ def seed(uow, grid, n, *, verified_at=None):
             "area_code": grid, "residence_address": f"星河路{i}号", "address_match": "matched",
             "residence_address_code": f"A{i:05d}",
         })  # fmt: skip
-    service.upsert_batch(uow, PERSON, records, source="import", actor=actor)
+    storage.upsert_batch(uow, PERSON, records, source="import", actor=actor)
     if verified_at is not None:
         uow.execute(people.update().values(verified_at=verified_at))
     uow.commit()
@@ -59,7 +59,7 @@ def test_a_changed_phone_is_a_versioned_update_by_the_grid_worker(district, uow)
     assert answered["status"] == "changed" and answered["changed_fields"] == ["phone"]
     row = uow.execute(sa.select(people)).one()
     assert (row.phone, row.source, row.updated_by) == ("13900001111", "grid_worker", "grid1_worker")
-    old = service.get_record(uow, worker, Kind.PERSON, pid, datetime(2026, 5, 1, 12, 0, tzinfo=clock.CHINA))
+    old = reads.get_record(uow, worker, Kind.PERSON, pid, datetime(2026, 5, 1, 12, 0, tzinfo=clock.CHINA))
     assert old.values["phone"] == "13800000000"
 
 
@@ -118,7 +118,7 @@ def test_an_address_change_from_elsewhere_creates_a_task_for_the_new_grid(distri
         "address_match": "matched",
     }
     clock.advance(timedelta(days=1))
-    service.upsert_batch(uow, PERSON, [moved], source="public_security", actor=steward)
+    storage.upsert_batch(uow, PERSON, [moved], source="public_security", actor=steward)
     uow.commit()
     task = uow.execute(sa.select(verification_tasks)).one()
     assert (task.reason, task.grid_code, task.record_key) == ("signal", district.grids[3], pid)
