@@ -212,20 +212,23 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskPublic]:
     """Verification tasks in the user's grids, each with what is held."""
-    return [TaskPublic(**t) for t in verification.list_tasks(uow, user, grid=grid, status=status, limit=limit)]
+    return [TaskPublic.of(t) for t in verification.list_tasks(uow, user, grid=grid, status=status, limit=limit)]
 
 
 @router.post("/verification/tasks/generate")
 def generate_tasks(body: GenerateBody, user: Annotated[Actor, GridWork], uow: UowDep) -> dict[str, int]:
     """Create tasks for the records due by policy in an area."""
     n = verification.generate_due(uow, user, area=body.area, kind=body.kind, every_days=body.every_days)
+    uow.commit()
     return {"created": n}
 
 
 @router.post("/verification/tasks/{task_id}/answer", response_model=TaskPublic)
 def answer_task(task_id: str, body: AnswerBody, user: Annotated[Actor, GridWork], uow: UowDep) -> TaskPublic:
     """Confirm what is held (no changes) or send only the fields that changed."""
-    return TaskPublic(**verification.answer(uow, user, task_id, body.changes))
+    answered = verification.answer(uow, user, task_id, body.changes)
+    uow.commit()
+    return TaskPublic.of(answered)
 
 
 @router.get("/verification/coverage", response_model=list[CoverageRow])

@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 
 from gridbrain.core.auth import Actor
 from gridbrain.registry.importer import ImportResult
+from gridbrain.registry.model import TaskStatus
 from gridbrain.registry.reads import RecordView, masked
+from gridbrain.registry.verification import TaskView
 
 
 class RecordMeta(BaseModel):
@@ -177,7 +179,17 @@ class TaskPublic(BaseModel):
     answered_at: datetime | None = None
     answered_by: str | None = None
     changed_fields: list[str] | None = None
-    held: dict[str, Any] | None = None
+    held: dict[str, Any] | None = Field(None, description="what is held of the record (masked as the role may see it)")
+
+    @classmethod
+    def of(cls, view: TaskView) -> TaskPublic:
+        t = view.task
+        return cls(
+            id=t.id, kind=t.kind, record_key=t.record_key, grid_code=t.grid_code, reason=t.reason.value,
+            detail=t.detail, status=t.status.value, due_on=t.due_on, created_at=t.created_at,
+            answered_at=t.answered_at, answered_by=t.answered_by,
+            changed_fields=list(t.changed_fields) if t.status is not TaskStatus.OPEN else None, held=view.held,
+        )  # fmt: skip
 
 
 class GenerateBody(BaseModel):

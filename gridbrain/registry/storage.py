@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -141,7 +141,9 @@ class _Batch:
         held.update(source=self.source, field_sources=merged.sources, updated_at=self.now, updated_by=self.by)
         self.rows[k] = held
         if spec.kind is Kind.PERSON and spec.address_field in merged.changed and after.get("grid_code"):
-            self.tasks.append(task_row(spec.kind, k, after["grid_code"], "signal", "居住地址变更，请核实", self.now))
+            self.tasks.append(
+                task_row(spec.kind, k, after["grid_code"], model.TaskReason.SIGNAL, "居住地址变更，请核实", self.now)
+            )
 
     def _supersede(self, k: str, held: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> None:
         changed_fields = sorted({f for f in self.fields if not model.same_value(before.get(f), after.get(f))})
@@ -157,21 +159,29 @@ class _Batch:
         self.result.changed_keys.append(k)
 
 
-def task_row(kind: Kind, key: str, grid: str, reason: str, detail: str | None, now: datetime) -> dict[str, Any]:
-    return {
-        "id": new_id(),
-        "kind": kind.value,
-        "record_key": key,
-        "grid_code": grid,
-        "reason": reason,
-        "detail": detail,
-        "status": "open",
-        "created_at": now,
-        "due_on": clock.local(now).date(),
-        "answered_at": None,
-        "answered_by": None,
-        "changed_fields": None,
-    }
+def task_row(
+    kind: Kind, key: str, grid: str, reason: model.TaskReason, detail: str | None, now: datetime
+) -> dict[str, Any]:
+    """The row of a new open verification task, due today (China time)."""
+    return task_values(model.VerificationTask.new(new_id(), kind.value, key, grid, reason, detail, at=now,
+                                                  due_on=clock.local(now).date()))  # fmt: skip
+
+
+def task_values(task: model.VerificationTask) -> dict[str, Any]:
+    """A verification task as its table row."""
+    values = asdict(task)
+    values.update(reason=task.reason.value, status=task.status.value, changed_fields=list(task.changed_fields) or None)
+    return values
+
+
+def task_of(row: Mapping[Any, Any]) -> model.VerificationTask:
+    """A verification task from its table row."""
+    return model.VerificationTask(
+        id=row["id"], kind=row["kind"], record_key=row["record_key"], grid_code=row["grid_code"],
+        reason=model.TaskReason(row["reason"]), detail=row["detail"], status=model.TaskStatus(row["status"]),
+        created_at=row["created_at"], due_on=row["due_on"], answered_at=row["answered_at"],
+        answered_by=row["answered_by"], changed_fields=tuple(row["changed_fields"] or ()),
+    )  # fmt: skip
 
 
 def _fetch(uow: UnitOfWork, table: sa.Table, key: str, keys: list[str]) -> Iterable[Any]:

@@ -276,6 +276,9 @@ def test_a_grid_worker_confirms_a_task_through_the_api(client, district):
     assert task["held"]["phone"] == "13800000000"
     done = client.post(f"/api/v1/verification/tasks/{task['id']}/answer", headers=h, json={"changes": {}})
     assert done.status_code == 200 and done.json()["status"] == "confirmed"
+    again = client.post(f"/api/v1/verification/tasks/{task['id']}/answer", headers=h, json={"changes": {}})
+    assert again.status_code == 409
+    assert "is confirmed" in again.json()["error"]["message"] and "allowed: none" in again.json()["error"]["message"]
     cov = client.get("/api/v1/verification/coverage", headers=h).json()
     assert cov == [{"grid_code": district.grids[0], "kind": "person", "total": 1, "verified": 1, "coverage": 1.0}]
     assert client.post("/api/v1/verification/tasks/generate", headers=district.headers("district_op"),

@@ -38,10 +38,10 @@ def test_a_task_that_confirms_everything_changes_nothing_but_the_verified_date(d
     worker = auth.find_user(uow, "grid1_worker")
     assert verification.generate_due(uow, worker) == 1
     task = verification.list_tasks(uow, worker)[0]
-    assert task["held"]["phone"] == before["phone"]  # the worker sees what is held
+    assert task.held["phone"] == before["phone"]  # the worker sees what is held
     clock.advance(timedelta(days=3))
-    answered = verification.answer(uow, worker, task["id"], {})
-    assert answered["status"] == "confirmed" and answered["changed_fields"] == []
+    answered = verification.answer(uow, worker, task.task.id, {})
+    assert answered.task.status == "confirmed" and answered.task.changed_fields == ()
     after = dict(uow.execute(sa.select(people)).one()._mapping)
     assert after.pop("verified_at") is not None and before.pop("verified_at") is None
     assert after == before
@@ -55,8 +55,8 @@ def test_a_changed_phone_is_a_versioned_update_by_the_grid_worker(district, uow)
     verification.generate_due(uow, worker)
     task = verification.list_tasks(uow, worker)[0]
     clock.advance(timedelta(days=1))
-    answered = verification.answer(uow, worker, task["id"], {"phone": "139 0000 1111"})
-    assert answered["status"] == "changed" and answered["changed_fields"] == ["phone"]
+    answered = verification.answer(uow, worker, task.task.id, {"phone": "139 0000 1111"})
+    assert answered.task.status == "changed" and answered.task.changed_fields == ("phone",)
     row = uow.execute(sa.select(people)).one()
     assert (row.phone, row.source, row.updated_by) == ("13900001111", "grid_worker", "grid1_worker")
     old = reads.get_record(uow, worker, Kind.PERSON, pid, datetime(2026, 5, 1, 12, 0, tzinfo=clock.CHINA))
@@ -69,10 +69,10 @@ def test_a_grid_worker_cannot_send_a_broken_value_or_touch_the_key(district, uow
     verification.generate_due(uow, worker)
     task = verification.list_tasks(uow, worker)[0]
     with pytest.raises(Invalid) as e:
-        verification.answer(uow, worker, task["id"], {"phone": "12"})
+        verification.answer(uow, worker, task.task.id, {"phone": "12"})
     assert e.value.field == "phone"
     with pytest.raises(Invalid):
-        verification.answer(uow, worker, task["id"], {"id_number": person_id(999)})
+        verification.answer(uow, worker, task.task.id, {"id_number": person_id(999)})
 
 
 def test_tasks_of_another_grid_are_invisible_to_a_grid_worker(district, uow):

@@ -25,7 +25,9 @@ from gridbrain.registry.model.checks import (
     halfwidth,
     plain,
 )
+from gridbrain.registry.model.commands import AnswerTask, GenerateTasks, LinkRecords, RegisterTemplate
 from gridbrain.registry.model.merge import KNOWN_SOURCES, SOURCE_OWNS, Merged, field_rank, merge, same_value
+from gridbrain.registry.model.records import Enterprise, House, Person, Place, Placed, Record, fields_of, record_of
 from gridbrain.registry.model.specs import (
     ENTERPRISE,
     ENTERPRISE_STATUS,
@@ -40,7 +42,16 @@ from gridbrain.registry.model.specs import (
     check_record,
     spec_for,
 )
-from gridbrain.registry.model.verification import DEFAULT_VERIFY_EVERY_DAYS, coverage, verification_due
+from gridbrain.registry.model.verification import (
+    DEFAULT_VERIFY_EVERY_DAYS,
+    TaskAction,
+    TaskAlreadyAnswered,
+    TaskReason,
+    TaskStatus,
+    VerificationTask,
+    coverage,
+    verification_due,
+)
 
 __all__ = [
     "DEFAULT_VERIFY_EVERY_DAYS",
@@ -54,22 +65,39 @@ __all__ = [
     "PLACE",
     "SOURCE_OWNS",
     "SPECS",
+    "AnswerTask",
     "Checked",
+    "Enterprise",
     "FieldSpec",
     "Fix",
+    "GenerateTasks",
+    "House",
     "Kind",
+    "LinkRecords",
     "Merged",
     "Outcome",
+    "Person",
+    "Place",
+    "Placed",
     "Problem",
+    "Record",
     "RecordSpec",
+    "RegisterTemplate",
+    "TaskAction",
+    "TaskAlreadyAnswered",
+    "TaskReason",
+    "TaskStatus",
+    "VerificationTask",
     "check_date",
     "check_phone",
     "check_record",
     "coverage",
     "field_rank",
+    "fields_of",
     "halfwidth",
     "merge",
     "plain",
+    "record_of",
     "same_value",
     "spec_for",
     "verification_due",
