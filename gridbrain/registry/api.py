@@ -28,7 +28,7 @@ from gridbrain.registry import (
     storage,
     verification,
 )
-from gridbrain.registry.model import Kind
+from gridbrain.registry.model import Kind, LinkRecords, RegisterTemplate
 from gridbrain.registry.schemas import (
     AnswerBody,
     CoverageRow,
@@ -124,9 +124,9 @@ def list_relations(kind: str, key: str, user: CurrentUser, uow: UowDep) -> list[
 @router.post("/relations", status_code=201)
 def link_records(body: LinkBody, user: Annotated[Actor, Steward], uow: UowDep) -> dict[str, Any]:
     """Record that a person lives in / works at, an enterprise operates at, someone owns ..."""
-    row = relations.link(
-        uow, user, body.kind, body.subject_kind, body.subject_key, body.object_kind, body.object_key, since=body.since
-    )
+    row = relations.link(uow, user, LinkRecords(body.kind, body.subject_kind, body.subject_key, body.object_kind,
+                                                body.object_key, since=body.since))  # fmt: skip
+    uow.commit()
     return {k: row[k] for k in ("kind", "subject_kind", "subject_key", "object_kind", "object_key", "since")}
 
 
@@ -181,7 +181,9 @@ def get_quarantine_item(item_id: str, user: Annotated[Actor, Steward], uow: UowD
 @router.post("/quarantine/{item_id}/fix", response_model=QuarantinePublic)
 def fix_quarantine_item(item_id: str, body: FixBody, user: Annotated[Actor, Steward], uow: UowDep) -> QuarantinePublic:
     """Correct the record; it is written if it now passes every rule."""
-    return QuarantinePublic.of(user, quarantine.fix(uow, user, item_id, body.values, body.note))
+    item = quarantine.fix(uow, user, item_id, body.values, body.note)
+    uow.commit()
+    return QuarantinePublic.of(user, item)
 
 
 @router.post("/quarantine/{item_id}/accept", response_model=QuarantinePublic)
@@ -189,7 +191,9 @@ def accept_quarantine_item(
     item_id: str, body: NoteBody, user: Annotated[Actor, Steward], uow: UowDep
 ) -> QuarantinePublic:
     """Take the record without the fields that break a rule (not when its key is broken)."""
-    return QuarantinePublic.of(user, quarantine.accept(uow, user, item_id, body.note))
+    item = quarantine.accept(uow, user, item_id, body.note)
+    uow.commit()
+    return QuarantinePublic.of(user, item)
 
 
 @router.post("/quarantine/{item_id}/reject", response_model=QuarantinePublic)
@@ -197,7 +201,9 @@ def reject_quarantine_item(
     item_id: str, body: RejectBody, user: Annotated[Actor, Steward], uow: UowDep
 ) -> QuarantinePublic:
     """Drop the record, with the reason."""
-    return QuarantinePublic.of(user, quarantine.reject(uow, user, item_id, body.reason))
+    item = quarantine.reject(uow, user, item_id, body.reason)
+    uow.commit()
+    return QuarantinePublic.of(user, item)
 
 
 # --- verification (以核代采) ----------------------------------------------------------------------
@@ -268,9 +274,9 @@ def register_template(
         parsed = json.loads(mapping)
     except json.JSONDecodeError as e:
         raise Invalid("mapping", "malformed JSON") from e
-    t = reports.register_template(
-        uow, user, code, name, file.file.read(), parsed, department=department, replace=replace
-    )
+    command = RegisterTemplate(code, name, file.file.read(), parsed, department=department, replace=replace)
+    t = reports.register_template(uow, user, command)
+    uow.commit()
     return TemplatePublic(**t)
 
 
@@ -278,6 +284,7 @@ def register_template(
 def fill_template(code: str, user: CurrentUser, uow: UowDep, area: Annotated[str, Query()]) -> Response:
     """The template filled for an area, as XLSX."""
     body = reports.fill(uow, user, code, area)
+    uow.commit()  # the audit entry of the filling
     headers = {"Content-Disposition": f'attachment; filename="{code}-{area}.xlsx"'}
     return Response(body, media_type=XLSX, headers=headers)
 

@@ -89,7 +89,6 @@ def _close(uow: UnitOfWork, actor: Actor, item: dict[str, Any], status: str, not
         area_code=item["area_code"],
         detail={"kind": item["kind"], "record_key": item["record_key"]},
     )
-    uow.commit()
     return get_item(uow, actor, item["id"])
 
 

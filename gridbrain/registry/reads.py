@@ -47,7 +47,7 @@ def parse_as_of(value: str | None) -> datetime | None:
         at = datetime.fromisoformat(text)
     except ValueError as e:
         raise Invalid("as_of", "a date YYYY-MM-DD or an ISO datetime") from e
-    return at if at.tzinfo else at.replace(tzinfo=clock.CHINA)
+    return clock.aware(at)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def get_record(uow: UnitOfWork, actor: Actor, kind: Kind, key: str, as_of: datet
         raise NotFound(f"{kind.value} {key} not found")
     m = row._mapping
     fields = data_fields(spec)
-    updated_at = _utc(m["updated_at"])
+    updated_at = m["updated_at"]
     if as_of is None or as_of >= updated_at:
         return RecordView(
             kind,
@@ -106,14 +106,7 @@ def get_record(uow: UnitOfWork, actor: Actor, kind: Kind, key: str, as_of: datet
     if version is None:
         raise NotFound(f"{kind.value} {key} was not held on {as_of.isoformat()}")
     v = version._mapping
-    return RecordView(
-        kind, key, _revive(spec, v["data"]), v["source"], _utc(v["valid_from"]), v["written_by"], None, as_of
-    )
-
-
-def _utc(at: datetime) -> datetime:
-    # SQLite hands back naive datetimes: they were stored in UTC
-    return at if at.tzinfo is not None else at.replace(tzinfo=clock.now().tzinfo)
+    return RecordView(kind, key, _revive(spec, v["data"]), v["source"], v["valid_from"], v["written_by"], None, as_of)
 
 
 def versions(uow: UnitOfWork, actor: Actor, kind: Kind, key: str) -> list[dict[str, Any]]:

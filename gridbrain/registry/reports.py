@@ -37,6 +37,7 @@ from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, NotFound
+from gridbrain.registry.model import RegisterTemplate
 from gridbrain.registry.reads import has_tag, in_scope, within
 from gridbrain.registry.tables import enterprises, houses, people, report_templates
 
@@ -238,18 +239,10 @@ def validate_mapping(workbook: bytes, mapping: dict[str, Any]) -> None:
             raise Invalid("mapping", f"table {i + 1}: start must be a cell reference such as A5")
 
 
-def register_template(
-    uow: UnitOfWork,
-    actor: Actor,
-    code: str,
-    name: str,
-    workbook: bytes,
-    mapping: dict[str, Any],
-    *,
-    department: str | None = None,
-    replace: bool = False,
-) -> dict[str, Any]:
-    """Store a department's workbook and its mapping (a new code, or `replace` an existing one)."""
+def register_template(uow: UnitOfWork, actor: Actor, command: RegisterTemplate) -> dict[str, Any]:
+    """Store a department's workbook and its mapping (a new code, or `replace` an existing one); audited."""
+    code, name, workbook, department = command.code, command.name, command.workbook, command.department
+    mapping = dict(command.mapping)
     if not _CODE.match(code):
         raise Invalid("code", "1-48 lower-case letters, digits, - or _")
     if not name.strip():
@@ -264,15 +257,14 @@ def register_template(
         "created_at": clock.now(),
         "created_by": actor.username,
     }
-    if exists and not replace:
+    if exists and not command.replace:
         raise Conflict(f"template {code} already exists", field="code", rule="unique")
     if exists:
         uow.execute(report_templates.update().where(report_templates.c.code == code).values(**values))
     else:
         uow.execute(report_templates.insert().values(code=code, **values))
     audit.record(uow, "registry:template:registered", actor=actor, subject_id=code, detail={"name": name})
-    uow.commit()
-    return {"code": code, "name": values["name"], "department": department}
+    return {"code": code, "name": values["name"], "department": department, "mapping": mapping}
 
 
 def list_templates(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -321,7 +313,6 @@ def fill(uow: UnitOfWork, actor: Actor, code: str, area: str) -> bytes:
                 row=total_row, column=first_col + len(picks) - 1
             ).value = f"=SUM({last}{first_row}:{last}{total_row - 1})"
     audit.record(uow, "registry:report:filled", actor=actor, subject_id=code, area_code=area)
-    uow.commit()
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

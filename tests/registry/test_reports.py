@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from gridbrain.core import auth
 from gridbrain.core.errors import Invalid
 from gridbrain.registry import reports, storage
-from gridbrain.registry.model import ENTERPRISE, HOUSE, PERSON
+from gridbrain.registry.model import ENTERPRISE, HOUSE, PERSON, RegisterTemplate
 from tests.registry.helpers import credit_code, person_id
 
 
@@ -76,7 +76,9 @@ def seed(district, uow):
 
 def test_a_filled_report_matches_the_hand_count_and_keeps_the_formatting(district, uow):
     steward = seed(district, uow)
-    reports.register_template(uow, steward, "elderly-alone", "独居老人统计", template_bytes(), MAPPING)
+    reports.register_template(
+        uow, steward, RegisterTemplate("elderly-alone", "独居老人统计", template_bytes(), MAPPING)
+    )
     street = district.streets[0]
     wb = openpyxl.load_workbook(io.BytesIO(reports.fill(uow, steward, "elderly-alone", street)))
     ws = wb["汇总"]
@@ -105,9 +107,10 @@ def test_the_same_data_exports_as_csv_for_a_department_system(district, uow):
 
 def test_a_mapping_that_names_an_unknown_query_or_cell_is_refused(district, uow):
     steward = auth.find_user(uow, "steward")
+    bad = {"cells": {"B2": {"query": "nope"}}}
     with pytest.raises(Invalid, match="query"):
-        reports.register_template(uow, steward, "x", "x", template_bytes(), {"cells": {"B2": {"query": "nope"}}})
+        reports.register_template(uow, steward, RegisterTemplate("x", "x", template_bytes(), bad))
     with pytest.raises(Invalid, match="defined name"):
         reports.register_template(
-            uow, steward, "x", "x", template_bytes(), {"cells": {"no_such_name": {"query": "today"}}}
+            uow, steward, RegisterTemplate("x", "x", template_bytes(), {"cells": {"no_such_name": {"query": "today"}}})
         )
