@@ -7,25 +7,22 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
-from gridbrain.core import masking
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.errors import Invalid
 from gridbrain.core.web import CurrentUser, UowDep, require_role
 from gridbrain.registry import (
     importer,
     layers,
-    model,
     quarantine,
     reads,
     relations,
     reports,
     sources,
-    storage,
     verification,
 )
 from gridbrain.registry.model import Kind, LinkRecords, RegisterTemplate
@@ -35,14 +32,19 @@ from gridbrain.registry.schemas import (
     EnterprisePublic,
     FixBody,
     GenerateBody,
+    GeneratedPublic,
     HousePublic,
     ImportPublic,
+    ImportRunPublic,
+    LayerCollectionPublic,
+    LayerPublic,
     LinkBody,
     NoteBody,
     PersonPublic,
     QuarantinePage,
     QuarantinePublic,
     RejectBody,
+    RelationPublic,
     TaskPublic,
     TemplatePublic,
     VersionPublic,
@@ -69,18 +71,9 @@ def list_people(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PersonPublic]:
     """People in the user's area (ID numbers and phones masked unless the role needs them)."""
-    rows = reads.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
-    fields = storage.data_fields(model.PERSON)
     return [
-        PersonPublic.of(
-            user,
-            reads.RecordView(
-                Kind.PERSON, r["id_number"], {f: r[f] for f in fields}, r["source"], r["updated_at"],
-                r.get("updated_by"), r["verified_at"],
-            ),
-        )
-        for r in rows
-    ]  # fmt: skip
+        PersonPublic.of(user, v) for v in reads.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
+    ]
 
 
 @router.get("/people/{id_number}", response_model=PersonPublic)
@@ -93,7 +86,7 @@ def get_person(id_number: str, user: CurrentUser, uow: UowDep, as_of: AsOf = Non
 @router.get("/people/{id_number}/versions", response_model=list[VersionPublic])
 def person_versions(id_number: str, user: Annotated[Actor, Steward], uow: UowDep) -> list[VersionPublic]:
     """The superseded versions of a person, newest first (data stewards)."""
-    return [VersionPublic(**v) for v in reads.versions(uow, user, Kind.PERSON, id_number.strip().upper())]
+    return [VersionPublic.of(user, v) for v in reads.versions(uow, user, Kind.PERSON, id_number.strip().upper())]
 
 
 @router.get("/enterprises/{uscc}", response_model=EnterprisePublic)
@@ -109,25 +102,20 @@ def get_house(address_code: str, user: CurrentUser, uow: UowDep, as_of: AsOf = N
     return HousePublic.of(user, reads.get_record(uow, user, Kind.HOUSE, address_code, reads.parse_as_of(as_of)))
 
 
-@router.get("/relations/{kind}/{key}")
-def list_relations(kind: str, key: str, user: CurrentUser, uow: UowDep) -> list[dict[str, Any]]:
+@router.get("/relations/{kind}/{key}", response_model=list[RelationPublic])
+def list_relations(kind: str, key: str, user: CurrentUser, uow: UowDep) -> list[RelationPublic]:
     """Every relation of a record (lives in, works at, operates at, owns), stated or derived."""
-    out = []
-    for r in relations.related(uow, user, kind, key):
-        for side in ("subject", "object"):
-            if r[f"{side}_kind"] == "person":
-                r[f"{side}_key"] = masking.id_number_for(user, r[f"{side}_key"])
-        out.append(r)
-    return out
+    return [RelationPublic.of(user, r) for r in relations.related(uow, user, kind, key)]
 
 
-@router.post("/relations", status_code=201)
-def link_records(body: LinkBody, user: Annotated[Actor, Steward], uow: UowDep) -> dict[str, Any]:
+@router.post("/relations", status_code=201, response_model=RelationPublic)
+def link_records(body: LinkBody, user: Annotated[Actor, Steward], uow: UowDep) -> RelationPublic:
     """Record that a person lives in / works at, an enterprise operates at, someone owns ..."""
-    row = relations.link(uow, user, LinkRecords(body.kind, body.subject_kind, body.subject_key, body.object_kind,
-                                                body.object_key, since=body.since))  # fmt: skip
+    command = LinkRecords(body.kind, body.subject_kind, body.subject_key, body.object_kind, body.object_key,
+                          since=body.since)  # fmt: skip
+    row = relations.link(uow, user, command)
     uow.commit()
-    return {k: row[k] for k in ("kind", "subject_kind", "subject_key", "object_kind", "object_key", "since")}
+    return RelationPublic.of(user, row)
 
 
 # --- import and quarantine ------------------------------------------------------------------------
@@ -151,10 +139,10 @@ def import_records(
     return ImportPublic.of(result)
 
 
-@router.get("/imports/runs/{run_id}")
-def get_import_run(run_id: str, user: Annotated[Actor, Steward], uow: UowDep) -> dict[str, Any]:
+@router.get("/imports/runs/{run_id}", response_model=ImportRunPublic)
+def get_import_run(run_id: str, user: Annotated[Actor, Steward], uow: UowDep) -> ImportRunPublic:
     """An import run and its counts so far: poll it while a large file is being imported."""
-    return importer.get_run(uow, user, run_id)
+    return ImportRunPublic(**importer.get_run(uow, user, run_id))
 
 
 @router.get("/quarantine", response_model=QuarantinePage)
@@ -221,12 +209,12 @@ def list_tasks(
     return [TaskPublic.of(t) for t in verification.list_tasks(uow, user, grid=grid, status=status, limit=limit)]
 
 
-@router.post("/verification/tasks/generate")
-def generate_tasks(body: GenerateBody, user: Annotated[Actor, GridWork], uow: UowDep) -> dict[str, int]:
+@router.post("/verification/tasks/generate", response_model=GeneratedPublic)
+def generate_tasks(body: GenerateBody, user: Annotated[Actor, GridWork], uow: UowDep) -> GeneratedPublic:
     """Create tasks for the records due by policy in an area."""
     n = verification.generate_due(uow, user, area=body.area, kind=body.kind, every_days=body.every_days)
     uow.commit()
-    return {"created": n}
+    return GeneratedPublic(created=n)
 
 
 @router.post("/verification/tasks/{task_id}/answer", response_model=TaskPublic)
@@ -280,7 +268,11 @@ def register_template(
     return TemplatePublic(**t)
 
 
-@router.get("/reports/templates/{code}/filled")
+@router.get(
+    "/reports/templates/{code}/filled",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the filled workbook"}},
+)
 def fill_template(code: str, user: CurrentUser, uow: UowDep, area: Annotated[str, Query()]) -> Response:
     """The template filled for an area, as XLSX."""
     body = reports.fill(uow, user, code, area)
@@ -289,7 +281,11 @@ def fill_template(code: str, user: CurrentUser, uow: UowDep, area: Annotated[str
     return Response(body, media_type=XLSX, headers=headers)
 
 
-@router.get("/reports/queries/{query}")
+@router.get(
+    "/reports/queries/{query}",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the query's rows"}},
+)
 def export_query(
     query: str,
     user: CurrentUser,
@@ -315,14 +311,19 @@ def export_query(
 # --- map layers ----------------------------------------------------------------------------------
 
 
-@router.get("/layers")
-def list_layers(user: CurrentUser) -> list[dict[str, str]]:
+@router.get("/layers", response_model=list[LayerPublic])
+def list_layers(user: CurrentUser) -> list[LayerPublic]:
     """The 26 layers of places and things."""
-    return [{"code": c, "name": n} for c, n in layers.layers().items()]
+    return [LayerPublic(code=c, name=n) for c, n in layers.layers().items()]
 
 
-@router.get("/layers/{layer}.geojson")
-def layer_geojson(layer: str, user: CurrentUser, uow: UowDep, area: Annotated[str | None, Query()] = None) -> Response:
+class GeoJSONResponse(JSONResponse):
+    media_type = "application/geo+json"
+
+
+@router.get("/layers/{layer}.geojson", response_model=LayerCollectionPublic, response_class=GeoJSONResponse)
+def layer_geojson(
+    layer: str, user: CurrentUser, uow: UowDep, area: Annotated[str | None, Query()] = None
+) -> LayerCollectionPublic:
     """One layer's places as GeoJSON, inside the user's area."""
-    body = json.dumps(layers.layer_geojson(uow, user, layer, area), ensure_ascii=False)
-    return Response(body, media_type="application/geo+json")
+    return LayerCollectionPublic.model_validate(layers.layer_geojson(uow, user, layer, area))

@@ -159,11 +159,16 @@ def list_people(
     tag: str | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> list[dict[str, Any]]:
+) -> list[RecordView]:
     """People inside the actor's scope (and `area`), optionally with a tag, by ID number."""
     q = sa.select(people).where(in_scope(actor, people)).order_by(people.c.id_number)
     if area:
         q = q.where(within(people, area))
     if tag:
         q = q.where(has_tag(uow, people, tag))
-    return [dict(r._mapping) for r in uow.execute(q.limit(limit).offset(offset))]
+    fields = data_fields(model.PERSON)
+    return [
+        RecordView(Kind.PERSON, m["id_number"], {f: m[f] for f in fields}, m["source"], m["updated_at"],
+                   m["updated_by"], m["verified_at"])
+        for m in (r._mapping for r in uow.execute(q.limit(limit).offset(offset)))
+    ]  # fmt: skip

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from gridbrain.core import masking
 from gridbrain.core.auth import Actor
 from gridbrain.registry.importer import ImportResult
 from gridbrain.registry.model import TaskStatus
@@ -94,7 +96,95 @@ class VersionPublic(BaseModel):
     replaced_by_source: str
     replaced_by: str | None
     changed_fields: list[str]
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="the values then held (ID numbers and phones masked as the role may see)")
+
+    @classmethod
+    def of(cls, actor: Actor, version: Mapping[str, Any]) -> VersionPublic:
+        fields = {k: version[k] for k in cls.model_fields if k != "data"}
+        return cls(**fields, data=masked(actor, dict(version["data"])))
+
+
+class ImportRunPublic(BaseModel):
+    """An import run and its counts so far (updated after every committed batch)."""
+
+    id: str
+    kind: str
+    filename: str
+    format: str
+    source: str
+    actor: str
+    area_code: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str = Field(description="running | done | failed")
+    read: int
+    accepted: int
+    fixed: int
+    quarantined: int
+    changed: int
+    fix_counts: dict[str, int] | None
+
+
+class GeneratedPublic(BaseModel):
+    created: int = Field(description="verification tasks created")
+
+
+class RelationPublic(BaseModel):
+    kind: str = Field(description="lives_in | works_at | operates_at | owns")
+    subject_kind: str
+    subject_key: str = Field(description="an ID number is masked as the role may see it")
+    object_kind: str
+    object_key: str
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+
+    @classmethod
+    def of(cls, actor: Actor, relation: Mapping[str, Any]) -> RelationPublic:
+        values = {k: relation.get(k) for k in cls.model_fields}
+        for side in ("subject", "object"):
+            if values[f"{side}_kind"] == "person":
+                values[f"{side}_key"] = masking.id_number_for(actor, values[f"{side}_key"])
+        return cls(**values)
+
+
+class LayerPublic(BaseModel):
+    code: str
+    name: str = Field(description="the layer's Chinese name")
+
+
+class PointPublic(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: tuple[float, float] = Field(description="[lng, lat], WGS-84")
+
+
+class PlacePropertiesPublic(BaseModel):
+    """A place's properties; the source's own attributes follow as further keys."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    layer: str
+    layer_name: str
+    address: str | None
+    address_code: str | None
+    grid_code: str | None
+    uscc: str | None
+
+
+class PlaceFeaturePublic(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: PointPublic | None
+    properties: PlacePropertiesPublic
+
+
+class LayerCollectionPublic(BaseModel):
+    """One layer's places as a GeoJSON FeatureCollection (RFC 7946; `name` is a common extension)."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    name: str
+    features: list[PlaceFeaturePublic]
 
 
 class ImportPublic(BaseModel):

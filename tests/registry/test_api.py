@@ -283,3 +283,32 @@ def test_a_grid_worker_confirms_a_task_through_the_api(client, district):
     assert cov == [{"grid_code": district.grids[0], "kind": "person", "total": 1, "verified": 1, "coverage": 1.0}]
     assert client.post("/api/v1/verification/tasks/generate", headers=district.headers("district_op"),
                        json={}).status_code == 403  # fmt: skip
+
+
+REGISTRY_PATHS = ("/api/v1/people", "/api/v1/enterprises", "/api/v1/houses", "/api/v1/relations", "/api/v1/imports",
+                  "/api/v1/quarantine", "/api/v1/verification", "/api/v1/reports", "/api/v1/layers")  # fmt: skip
+BINARY = {"/api/v1/reports/templates/{code}/filled", "/api/v1/reports/queries/{query}"}
+
+
+def test_every_registry_route_documents_the_shape_of_its_answer(client):
+    doc = client.get("/openapi.json").json()
+    seen = 0
+    for path, item in doc["paths"].items():
+        if not path.startswith(REGISTRY_PATHS):
+            continue
+        for method, op in item.items():
+            seen += 1
+            ok = next(v for k, v in op["responses"].items() if k.startswith("2"))
+            content = ok.get("content", {})
+            assert content, f"{method.upper()} {path} documents no answer"
+            if path in BINARY:
+                continue
+            schema = next(iter(content.values())).get("schema", {})
+            assert schema.get("$ref") or schema.get("items", {}).get("$ref"), f"{method.upper()} {path}: {schema}"
+    assert seen >= 20
+
+
+def test_a_layer_answers_geojson_with_its_media_type(client, district):
+    answer = client.get("/api/v1/layers/rental_house.geojson", headers=district.headers("district_op"))
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/geo+json")
+    assert answer.json()["type"] == "FeatureCollection"
