@@ -23,6 +23,7 @@ from gridbrain.registry import (
     relations,
     reports,
     sources,
+    templates,
     verification,
 )
 from gridbrain.registry.model import Kind, LinkRecords, RegisterTemplate
@@ -243,7 +244,7 @@ def verification_coverage(
 @router.get("/reports/templates", response_model=list[TemplatePublic])
 def list_templates(user: CurrentUser, uow: UowDep) -> list[TemplatePublic]:
     """Registered department templates."""
-    return [TemplatePublic(**t) for t in reports.list_templates(uow)]
+    return [TemplatePublic(**t) for t in templates.list_templates(uow)]
 
 
 @router.post("/reports/templates", response_model=TemplatePublic, status_code=201)
@@ -263,7 +264,7 @@ def register_template(
     except json.JSONDecodeError as e:
         raise Invalid("mapping", "malformed JSON") from e
     command = RegisterTemplate(code, name, file.file.read(), parsed, department=department, replace=replace)
-    t = reports.register_template(uow, user, command)
+    t = templates.register_template(uow, user, command)
     uow.commit()
     return TemplatePublic(**t)
 
@@ -275,7 +276,7 @@ def register_template(
 )
 def fill_template(code: str, user: CurrentUser, uow: UowDep, area: Annotated[str, Query()]) -> Response:
     """The template filled for an area, as XLSX."""
-    body = reports.fill(uow, user, code, area)
+    body = templates.fill(uow, user, code, area)
     uow.commit()  # the audit entry of the filling
     headers = {"Content-Disposition": f'attachment; filename="{code}-{area}.xlsx"'}
     return Response(body, media_type=XLSX, headers=headers)

@@ -300,11 +300,36 @@ class CoverageRow(BaseModel):
     coverage: float
 
 
+Param = str | int | float | bool
+
+
+class CellMapping(BaseModel):
+    query: str
+    params: dict[str, Param] | None = None
+
+
+class TableMapping(BaseModel):
+    start: str = Field(description="the block's first cell, e.g. A7")
+    query: str
+    sheet: str | None = None
+    params: dict[str, Param] | None = None
+    columns: list[str] | None = None
+    total_label: str | None = None
+    overflow: Literal["insert", "refuse"] = "insert"
+
+
+class TemplateMapping(BaseModel):
+    """Cells and row blocks of a template, each filled by a named query (see the README)."""
+
+    cells: dict[str, CellMapping] = Field(default_factory=dict)
+    tables: list[TableMapping] = Field(default_factory=list)
+
+
 class TemplatePublic(BaseModel):
     code: str
     name: str
     department: str | None
-    mapping: dict[str, Any] | None = None
+    mapping: TemplateMapping | None = None
 
 
 class LinkBody(BaseModel):

@@ -1,5 +1,6 @@
 """The governance library over HTTP: import, quarantine queue, as-of reads, masking, layers."""
 
+import json
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -312,3 +313,21 @@ def test_a_layer_answers_geojson_with_its_media_type(client, district):
     answer = client.get("/api/v1/layers/rental_house.geojson", headers=district.headers("district_op"))
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/geo+json")
     assert answer.json()["type"] == "FeatureCollection"
+
+
+def test_the_register_answer_shows_the_mapping_as_stored(client, district):
+    from tests.registry.test_reports import readme_mapping, readme_template
+
+    mapping = readme_mapping()
+    answer = client.post(
+        "/api/v1/reports/templates",
+        headers=district.headers("steward"),
+        files={"file": ("t.xlsx", readme_template())},
+        data={"code": "readme", "name": "独居老人统计", "mapping": json.dumps(mapping, ensure_ascii=False)},
+    )
+    assert answer.status_code == 201, answer.text
+    shown = answer.json()["mapping"]
+    assert shown["cells"]["B3"] == {"query": "people_count", "params": {"tag": "独居老人"}}
+    assert shown["tables"][0]["start"] == "A7" and shown["tables"][0]["overflow"] == "insert"
+    listed = client.get("/api/v1/reports/templates", headers=district.headers("steward")).json()
+    assert listed[0]["mapping"] == shown
