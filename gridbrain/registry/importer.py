@@ -29,7 +29,7 @@ from gridbrain.core.errors import Invalid, NotFound
 from gridbrain.core.ids import new_id
 from gridbrain.registry import model
 from gridbrain.registry.layers import layers
-from gridbrain.registry.matching import AddressMatcher, CachedMatcher, default_matcher, place_on_map
+from gridbrain.registry.matching import AddressMatcher, CachedMatcher, default_grids, default_matcher, place_on_map
 from gridbrain.registry.model import Checked, Kind, Outcome, RecordSpec
 from gridbrain.registry.notify import Notifier, default_notifier
 from gridbrain.registry.sources import FORMATS, RawRow, detect_format, read_rows
@@ -117,7 +117,8 @@ def run(
 ) -> ImportResult:
     """Run one import: check, write batch by batch, close the run, tell the steward."""
     spec, fmt = _checked_command(command)
-    cached = CachedMatcher(default_matcher(uow) if matcher == DEFAULT else matcher)  # type: ignore[arg-type]
+    grids = default_grids(uow) if spec.kind is Kind.PLACE else None  # built before the writer takes the connection
+    cached = CachedMatcher(default_matcher(uow) if matcher == DEFAULT else matcher, grids=grids)  # type: ignore[arg-type]
     result = ImportResult(new_id(), spec.kind.value, matcher=cached.available)
     _open_run(uow, actor, command, fmt, result)
     uow.commit()

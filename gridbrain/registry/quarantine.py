@@ -19,7 +19,7 @@ from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, NotFound
 from gridbrain.registry import model
 from gridbrain.registry.layers import layers
-from gridbrain.registry.matching import CachedMatcher, default_matcher, place_on_map
+from gridbrain.registry.matching import CachedMatcher, default_grids, default_matcher, place_on_map
 from gridbrain.registry.model import Kind
 from gridbrain.registry.storage import write_one
 from gridbrain.registry.tables import quarantine
@@ -92,9 +92,12 @@ def _close(uow: UnitOfWork, actor: Actor, item: dict[str, Any], status: str, not
     return get_item(uow, actor, item["id"])
 
 
-def _store(uow: UnitOfWork, actor: Actor, kind: Kind, values: dict[str, Any], area: str | None) -> None:
+def _store(
+    uow: UnitOfWork, actor: Actor, kind: Kind, values: dict[str, Any], area: str | None, *, trust_point: bool = False
+) -> None:
     spec = model.SPECS[kind]
-    problems = place_on_map(spec, values, CachedMatcher(default_matcher(uow)), area)
+    placer = CachedMatcher(default_matcher(uow), grids=default_grids(uow) if kind is Kind.PLACE else None)
+    problems = place_on_map(spec, values, placer, area, trust_point=trust_point)
     if problems:
         raise Invalid(problems[0].field, problems[0].rule)
     write_one(uow, actor, kind, values, source="steward", tag=f"registry:{kind.value}:written")
@@ -135,7 +138,8 @@ def accept(uow: UnitOfWork, actor: Actor, item_id: str, note: str | None = None)
             field=blocking[0].field,
             rule="fix or reject",
         )
-    _store(uow, actor, spec.kind, checked.values, item["area_code"])
+    # accepting a place whose address and coordinates disagree takes the coordinates
+    _store(uow, actor, spec.kind, checked.values, item["area_code"], trust_point=True)
     return _close(uow, actor, item, "accepted", note)
 
 

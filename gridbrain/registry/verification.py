@@ -21,7 +21,7 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Invalid, NotFound
 from gridbrain.registry import model
-from gridbrain.registry.matching import CachedMatcher, default_matcher, place_on_map
+from gridbrain.registry.matching import CachedMatcher, default_grids, default_matcher, place_on_map
 from gridbrain.registry.model import Kind
 from gridbrain.registry.reads import get_record, masked, within
 from gridbrain.registry.storage import TABLES, data_fields, task_of, task_row, task_values, upsert_batch
@@ -171,7 +171,10 @@ def _apply_changes(
         raise Invalid(problems[0].field, problems[0].rule)
     values = {k: checked.values.get(k) for k in (spec.key, *changes)}
     if spec.address_field in changes:
-        place_on_map(spec, values, CachedMatcher(default_matcher(uow)), held.values.get("area_code"))
+        placer = CachedMatcher(default_matcher(uow), grids=default_grids(uow) if spec.kind is Kind.PLACE else None)
+        problems = place_on_map(spec, values, placer, held.values.get("area_code"))
+        if problems:
+            raise Invalid(problems[0].field, problems[0].rule)
     before = {f: held.values.get(f) for f in data_fields(spec)}
     upsert_batch(uow, spec, [values], source="grid_worker", actor=actor)
     after = get_record(uow, actor, spec.kind, task.record_key).values

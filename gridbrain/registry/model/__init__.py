@@ -27,6 +27,7 @@ from gridbrain.registry.model.checks import (
 )
 from gridbrain.registry.model.commands import AnswerTask, GenerateTasks, LinkRecords, RegisterTemplate
 from gridbrain.registry.model.merge import KNOWN_SOURCES, SOURCE_OWNS, Merged, field_rank, merge, same_value
+from gridbrain.registry.model.placing import AddressHit, Placement, place_point
 from gridbrain.registry.model.records import Enterprise, House, Person, Place, Placed, Record, fields_of, record_of
 from gridbrain.registry.model.specs import (
     ENTERPRISE,
@@ -65,6 +66,7 @@ __all__ = [
     "PLACE",
     "SOURCE_OWNS",
     "SPECS",
+    "AddressHit",
     "AnswerTask",
     "Checked",
     "Enterprise",
@@ -79,6 +81,7 @@ __all__ = [
     "Person",
     "Place",
     "Placed",
+    "Placement",
     "Problem",
     "Record",
     "RecordSpec",
@@ -96,6 +99,7 @@ __all__ = [
     "fields_of",
     "halfwidth",
     "merge",
+    "place_point",
     "plain",
     "record_of",
     "same_value",
