@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gridbrain.areas.tables import areas
+from gridbrain.areas import service as areas_service
 from gridbrain.core import clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
@@ -49,8 +49,7 @@ def _people_where(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, An
 
 
 def q_area_name(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]) -> QueryResult:
-    name = uow.execute(sa.select(areas.c.name).where(areas.c.code == area)).scalar()
-    return QueryResult(("name",), [(name or area,)])
+    return QueryResult(("name",), [(_name(uow, actor, area),)])
 
 
 def q_today(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]) -> QueryResult:
@@ -62,20 +61,15 @@ def q_people_count(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, A
     return QueryResult(("count",), [(n.scalar_one(),)])
 
 
-def _by_level(table: sa.Table, digits: int) -> tuple[Any, Any]:
-    code = sa.func.substr(table.c.grid_code, 1, digits)
-    return code, sa.select(areas.c.name).where(areas.c.code == code).scalar_subquery()
-
-
 def q_people_by_community(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]) -> QueryResult:
-    code, _ = _by_level(people, 12)
+    code = sa.func.substr(people.c.grid_code, 1, 12)
     q = (
         sa.select(code.label("community_code"), sa.func.count().label("count"))
         .where(people.c.grid_code.is_not(None), *_people_where(uow, actor, area, params))
         .group_by(code)
         .order_by(code)
     )
-    rows = [(r.community_code, _name(uow, r.community_code), r.count) for r in uow.execute(q)]
+    rows = [(r.community_code, _name(uow, actor, r.community_code), r.count) for r in uow.execute(q)]
     return QueryResult(("community_code", "community_name", "count"), rows)
 
 
@@ -107,8 +101,7 @@ def q_houses_list(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, An
 
 
 def q_enterprises_by_industry(uow: UnitOfWork, actor: Actor, area: str, params: dict[str, Any]) -> QueryResult:
-    code, _ = _by_level(enterprises, 9)
-    street = sa.func.substr(code, 1, 9)
+    street = sa.func.substr(enterprises.c.grid_code, 1, 9)
     industry = sa.func.coalesce(enterprises.c.industry, "未分类")
     cond = [*_area_filter(enterprises, actor, area), enterprises.c.grid_code.is_not(None)]
     if params.get("status"):
@@ -119,7 +112,7 @@ def q_enterprises_by_industry(uow: UnitOfWork, actor: Actor, area: str, params: 
         .group_by(street, industry)
         .order_by(street, industry)
     )
-    rows = [(r.street + "000", _name(uow, r.street + "000"), r.industry, r.count) for r in uow.execute(q)]
+    rows = [(r.street + "000", _name(uow, actor, r.street + "000"), r.industry, r.count) for r in uow.execute(q)]
     return QueryResult(("street_code", "street_name", "industry", "count"), rows)
 
 
@@ -132,8 +125,12 @@ def q_enterprises_count(uow: UnitOfWork, actor: Actor, area: str, params: dict[s
     return QueryResult(("count",), [(n,)])
 
 
-def _name(uow: UnitOfWork, code: str) -> str:
-    return uow.execute(sa.select(areas.c.name).where(areas.c.code == code)).scalar() or code
+def _name(uow: UnitOfWork, actor: Actor, code: str) -> str:
+    """An area's name, through the areas capability (the code when it is not known)."""
+    try:
+        return areas_service.get_area(uow, actor, code).name
+    except (NotFound, Invalid):
+        return code
 
 
 QUERIES: dict[str, Query] = {
