@@ -61,6 +61,11 @@ class RecordView:
     verified_at: datetime | None
     as_of: datetime | None = None
 
+    @property
+    def record(self) -> model.Record:
+        """The values as the record type of their kind (Person, Enterprise, House, Place)."""
+        return model.record_of(self.kind, self.values)
+
 
 def _revive(spec: RecordSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     types = {f.name: f.type for f in spec.fields}

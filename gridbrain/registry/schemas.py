@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -39,8 +40,7 @@ class PersonPublic(RecordMeta):
 
     @classmethod
     def of(cls, actor: Actor, view: RecordView) -> PersonPublic:
-        values = masked(actor, view.values)
-        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+        return cls(**_meta(view), **_fields(cls, masked(actor, asdict(view.record))))
 
 
 class EnterprisePublic(RecordMeta):
@@ -59,8 +59,7 @@ class EnterprisePublic(RecordMeta):
 
     @classmethod
     def of(cls, actor: Actor, view: RecordView) -> EnterprisePublic:
-        values = view.values
-        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+        return cls(**_meta(view), **_fields(cls, asdict(view.record)))
 
 
 class HousePublic(RecordMeta):
@@ -74,8 +73,12 @@ class HousePublic(RecordMeta):
 
     @classmethod
     def of(cls, actor: Actor, view: RecordView) -> HousePublic:
-        values = masked(actor, view.values)
-        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+        return cls(**_meta(view), **_fields(cls, masked(actor, asdict(view.record))))
+
+
+def _fields(cls: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the fields the public shape names leave (tuples as lists, an empty one as not given)."""
+    return {k: (list(v) or None if isinstance(v, tuple) else v) for k, v in values.items() if k in cls.model_fields}
 
 
 def _meta(view: RecordView) -> dict[str, Any]:
