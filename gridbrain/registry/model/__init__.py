@@ -25,7 +25,7 @@ from gridbrain.registry.model.checks import (
     halfwidth,
     plain,
 )
-from gridbrain.registry.model.commands import AnswerTask, GenerateTasks, LinkRecords, RegisterTemplate
+from gridbrain.registry.model.commands import LinkRecords, RegisterTemplate
 from gridbrain.registry.model.merge import KNOWN_SOURCES, SOURCE_OWNS, Merged, field_rank, merge, same_value
 from gridbrain.registry.model.placing import AddressHit, Placement, place_point
 from gridbrain.registry.model.records import Enterprise, House, Person, Place, Placed, Record, fields_of, record_of
@@ -67,12 +67,10 @@ __all__ = [
     "SOURCE_OWNS",
     "SPECS",
     "AddressHit",
-    "AnswerTask",
     "Checked",
     "Enterprise",
     "FieldSpec",
     "Fix",
-    "GenerateTasks",
     "House",
     "Kind",
     "LinkRecords",

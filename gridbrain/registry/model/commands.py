@@ -4,11 +4,9 @@ long keyword list. Pure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
-
-from gridbrain.registry.model.verification import DEFAULT_VERIFY_EVERY_DAYS
 
 
 @dataclass(frozen=True)
@@ -34,20 +32,3 @@ class RegisterTemplate:
     mapping: Mapping[str, Any]
     department: str | None = None
     replace: bool = False
-
-
-@dataclass(frozen=True)
-class GenerateTasks:
-    """Create verification tasks for the records of `kind` due by policy in `area`."""
-
-    area: str | None = None
-    kind: str = "person"
-    every_days: int = DEFAULT_VERIFY_EVERY_DAYS
-
-
-@dataclass(frozen=True)
-class AnswerTask:
-    """A grid worker's answer: confirm what is held (no changes) or only the fields that changed."""
-
-    task_id: str
-    changes: Mapping[str, Any] = field(default_factory=dict)
