@@ -23,6 +23,7 @@ from gridbrain.demo import geography, names
 from gridbrain.demo.addresses import AddressesMixin
 from gridbrain.demo.common import DEMO_PASSWORD, Counts, Progress, _Places
 from gridbrain.demo.history import HistoryMixin, _day_weight
+from gridbrain.demo.places import build_places
 from gridbrain.demo.population import PopulationMixin
 from gridbrain.demo.sink import Sink
 
@@ -62,6 +63,7 @@ class DemoDistrict(AddressesMixin, PopulationMixin, HistoryMixin):
         self.build_addresses()
         self.build_people()
         self.build_enterprises()
+        build_places(self)  # houses and places on the 26 map layers (registry lane)
         self.build_devices()
         self.build_events()
         return self.counts

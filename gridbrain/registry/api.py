@@ -7,31 +7,45 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
-from gridbrain.core import masking
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.errors import Invalid
 from gridbrain.core.web import CurrentUser, UowDep, require_role
-from gridbrain.registry import importer, model, quarantine, relations, reports, service, verification
-from gridbrain.registry.model import Kind
+from gridbrain.registry import (
+    importer,
+    layers,
+    quarantine,
+    reads,
+    relations,
+    reports,
+    sources,
+    templates,
+    verification,
+)
+from gridbrain.registry.model import Kind, LinkRecords, RegisterTemplate
 from gridbrain.registry.schemas import (
     AnswerBody,
     CoverageRow,
     EnterprisePublic,
     FixBody,
     GenerateBody,
+    GeneratedPublic,
     HousePublic,
     ImportPublic,
+    ImportRunPublic,
+    LayerCollectionPublic,
+    LayerPublic,
     LinkBody,
     NoteBody,
     PersonPublic,
     QuarantinePage,
     QuarantinePublic,
     RejectBody,
+    RelationPublic,
     TaskPublic,
     TemplatePublic,
     VersionPublic,
@@ -58,65 +72,51 @@ def list_people(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PersonPublic]:
     """People in the user's area (ID numbers and phones masked unless the role needs them)."""
-    rows = service.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
-    fields = service.data_fields(model.PERSON)
     return [
-        PersonPublic.of(
-            user,
-            service.RecordView(
-                Kind.PERSON, r["id_number"], {f: r[f] for f in fields}, r["source"], r["updated_at"],
-                r.get("updated_by"), r["verified_at"],
-            ),
-        )
-        for r in rows
-    ]  # fmt: skip
+        PersonPublic.of(user, v) for v in reads.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
+    ]
 
 
 @router.get("/people/{id_number}", response_model=PersonPublic)
 def get_person(id_number: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> PersonPublic:
     """A person by ID number, now or as of a date (404 outside the user's area)."""
-    view = service.get_record(uow, user, Kind.PERSON, id_number.strip().upper(), service.parse_as_of(as_of))
+    view = reads.get_record(uow, user, Kind.PERSON, id_number.strip().upper(), reads.parse_as_of(as_of))
     return PersonPublic.of(user, view)
 
 
 @router.get("/people/{id_number}/versions", response_model=list[VersionPublic])
 def person_versions(id_number: str, user: Annotated[Actor, Steward], uow: UowDep) -> list[VersionPublic]:
     """The superseded versions of a person, newest first (data stewards)."""
-    return [VersionPublic(**v) for v in service.versions(uow, user, Kind.PERSON, id_number.strip().upper())]
+    return [VersionPublic.of(user, v) for v in reads.versions(uow, user, Kind.PERSON, id_number.strip().upper())]
 
 
 @router.get("/enterprises/{uscc}", response_model=EnterprisePublic)
 def get_enterprise(uscc: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> EnterprisePublic:
     """An enterprise by unified social credit code, now or as of a date."""
-    view = service.get_record(uow, user, Kind.ENTERPRISE, uscc.strip().upper(), service.parse_as_of(as_of))
+    view = reads.get_record(uow, user, Kind.ENTERPRISE, uscc.strip().upper(), reads.parse_as_of(as_of))
     return EnterprisePublic.of(user, view)
 
 
 @router.get("/houses/{address_code}", response_model=HousePublic)
 def get_house(address_code: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> HousePublic:
     """A house by standard address code, now or as of a date."""
-    return HousePublic.of(user, service.get_record(uow, user, Kind.HOUSE, address_code, service.parse_as_of(as_of)))
+    return HousePublic.of(user, reads.get_record(uow, user, Kind.HOUSE, address_code, reads.parse_as_of(as_of)))
 
 
-@router.get("/relations/{kind}/{key}")
-def list_relations(kind: str, key: str, user: CurrentUser, uow: UowDep) -> list[dict[str, Any]]:
+@router.get("/relations/{kind}/{key}", response_model=list[RelationPublic])
+def list_relations(kind: str, key: str, user: CurrentUser, uow: UowDep) -> list[RelationPublic]:
     """Every relation of a record (lives in, works at, operates at, owns), stated or derived."""
-    out = []
-    for r in relations.related(uow, user, kind, key):
-        for side in ("subject", "object"):
-            if r[f"{side}_kind"] == "person":
-                r[f"{side}_key"] = masking.id_number_for(user, r[f"{side}_key"])
-        out.append(r)
-    return out
+    return [RelationPublic.of(user, r) for r in relations.related(uow, user, kind, key)]
 
 
-@router.post("/relations", status_code=201)
-def link_records(body: LinkBody, user: Annotated[Actor, Steward], uow: UowDep) -> dict[str, Any]:
+@router.post("/relations", status_code=201, response_model=RelationPublic)
+def link_records(body: LinkBody, user: Annotated[Actor, Steward], uow: UowDep) -> RelationPublic:
     """Record that a person lives in / works at, an enterprise operates at, someone owns ..."""
-    row = relations.link(
-        uow, user, body.kind, body.subject_kind, body.subject_key, body.object_kind, body.object_key, since=body.since
-    )
-    return {k: row[k] for k in ("kind", "subject_kind", "subject_key", "object_kind", "object_key", "since")}
+    command = LinkRecords(body.kind, body.subject_kind, body.subject_key, body.object_kind, body.object_key,
+                          since=body.since)  # fmt: skip
+    row = relations.link(uow, user, command)
+    uow.commit()
+    return RelationPublic.of(user, row)
 
 
 # --- import and quarantine ------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def import_records(
     source: Annotated[str, Form(description="import | public_security | civil_affairs | ...")] = "import",
 ) -> ImportPublic:
     """Import a file of person, enterprise, house or place records; answers with the counts."""
-    fmt = importer.detect_format(file.filename or "")
+    fmt = sources.detect_format(file.filename or "")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload.{fmt}"
         with path.open("wb") as out:
@@ -140,10 +140,10 @@ def import_records(
     return ImportPublic.of(result)
 
 
-@router.get("/imports/runs/{run_id}")
-def get_import_run(run_id: str, user: Annotated[Actor, Steward], uow: UowDep) -> dict[str, Any]:
+@router.get("/imports/runs/{run_id}", response_model=ImportRunPublic)
+def get_import_run(run_id: str, user: Annotated[Actor, Steward], uow: UowDep) -> ImportRunPublic:
     """An import run and its counts so far: poll it while a large file is being imported."""
-    return importer.get_run(uow, user, run_id)
+    return ImportRunPublic(**importer.get_run(uow, user, run_id))
 
 
 @router.get("/quarantine", response_model=QuarantinePage)
@@ -170,7 +170,9 @@ def get_quarantine_item(item_id: str, user: Annotated[Actor, Steward], uow: UowD
 @router.post("/quarantine/{item_id}/fix", response_model=QuarantinePublic)
 def fix_quarantine_item(item_id: str, body: FixBody, user: Annotated[Actor, Steward], uow: UowDep) -> QuarantinePublic:
     """Correct the record; it is written if it now passes every rule."""
-    return QuarantinePublic.of(user, quarantine.fix(uow, user, item_id, body.values, body.note))
+    item = quarantine.fix(uow, user, item_id, body.values, body.note)
+    uow.commit()
+    return QuarantinePublic.of(user, item)
 
 
 @router.post("/quarantine/{item_id}/accept", response_model=QuarantinePublic)
@@ -178,7 +180,9 @@ def accept_quarantine_item(
     item_id: str, body: NoteBody, user: Annotated[Actor, Steward], uow: UowDep
 ) -> QuarantinePublic:
     """Take the record without the fields that break a rule (not when its key is broken)."""
-    return QuarantinePublic.of(user, quarantine.accept(uow, user, item_id, body.note))
+    item = quarantine.accept(uow, user, item_id, body.note)
+    uow.commit()
+    return QuarantinePublic.of(user, item)
 
 
 @router.post("/quarantine/{item_id}/reject", response_model=QuarantinePublic)
@@ -186,7 +190,9 @@ def reject_quarantine_item(
     item_id: str, body: RejectBody, user: Annotated[Actor, Steward], uow: UowDep
 ) -> QuarantinePublic:
     """Drop the record, with the reason."""
-    return QuarantinePublic.of(user, quarantine.reject(uow, user, item_id, body.reason))
+    item = quarantine.reject(uow, user, item_id, body.reason)
+    uow.commit()
+    return QuarantinePublic.of(user, item)
 
 
 # --- verification (以核代采) ----------------------------------------------------------------------
@@ -201,20 +207,23 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskPublic]:
     """Verification tasks in the user's grids, each with what is held."""
-    return [TaskPublic(**t) for t in verification.list_tasks(uow, user, grid=grid, status=status, limit=limit)]
+    return [TaskPublic.of(t) for t in verification.list_tasks(uow, user, grid=grid, status=status, limit=limit)]
 
 
-@router.post("/verification/tasks/generate")
-def generate_tasks(body: GenerateBody, user: Annotated[Actor, GridWork], uow: UowDep) -> dict[str, int]:
+@router.post("/verification/tasks/generate", response_model=GeneratedPublic)
+def generate_tasks(body: GenerateBody, user: Annotated[Actor, GridWork], uow: UowDep) -> GeneratedPublic:
     """Create tasks for the records due by policy in an area."""
     n = verification.generate_due(uow, user, area=body.area, kind=body.kind, every_days=body.every_days)
-    return {"created": n}
+    uow.commit()
+    return GeneratedPublic(created=n)
 
 
 @router.post("/verification/tasks/{task_id}/answer", response_model=TaskPublic)
 def answer_task(task_id: str, body: AnswerBody, user: Annotated[Actor, GridWork], uow: UowDep) -> TaskPublic:
     """Confirm what is held (no changes) or send only the fields that changed."""
-    return TaskPublic(**verification.answer(uow, user, task_id, body.changes))
+    answered = verification.answer(uow, user, task_id, body.changes)
+    uow.commit()
+    return TaskPublic.of(answered)
 
 
 @router.get("/verification/coverage", response_model=list[CoverageRow])
@@ -235,7 +244,7 @@ def verification_coverage(
 @router.get("/reports/templates", response_model=list[TemplatePublic])
 def list_templates(user: CurrentUser, uow: UowDep) -> list[TemplatePublic]:
     """Registered department templates."""
-    return [TemplatePublic(**t) for t in reports.list_templates(uow)]
+    return [TemplatePublic(**t) for t in templates.list_templates(uow)]
 
 
 @router.post("/reports/templates", response_model=TemplatePublic, status_code=201)
@@ -254,21 +263,30 @@ def register_template(
         parsed = json.loads(mapping)
     except json.JSONDecodeError as e:
         raise Invalid("mapping", "malformed JSON") from e
-    t = reports.register_template(
-        uow, user, code, name, file.file.read(), parsed, department=department, replace=replace
-    )
+    command = RegisterTemplate(code, name, file.file.read(), parsed, department=department, replace=replace)
+    t = templates.register_template(uow, user, command)
+    uow.commit()
     return TemplatePublic(**t)
 
 
-@router.get("/reports/templates/{code}/filled")
+@router.get(
+    "/reports/templates/{code}/filled",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the filled workbook"}},
+)
 def fill_template(code: str, user: CurrentUser, uow: UowDep, area: Annotated[str, Query()]) -> Response:
     """The template filled for an area, as XLSX."""
-    body = reports.fill(uow, user, code, area)
+    body = templates.fill(uow, user, code, area)
+    uow.commit()  # the audit entry of the filling
     headers = {"Content-Disposition": f'attachment; filename="{code}-{area}.xlsx"'}
     return Response(body, media_type=XLSX, headers=headers)
 
 
-@router.get("/reports/queries/{query}")
+@router.get(
+    "/reports/queries/{query}",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the query's rows"}},
+)
 def export_query(
     query: str,
     user: CurrentUser,
@@ -294,14 +312,19 @@ def export_query(
 # --- map layers ----------------------------------------------------------------------------------
 
 
-@router.get("/layers")
-def list_layers(user: CurrentUser) -> list[dict[str, str]]:
+@router.get("/layers", response_model=list[LayerPublic])
+def list_layers(user: CurrentUser) -> list[LayerPublic]:
     """The 26 layers of places and things."""
-    return [{"code": c, "name": n} for c, n in service.layers().items()]
+    return [LayerPublic(code=c, name=n) for c, n in layers.layers().items()]
 
 
-@router.get("/layers/{layer}.geojson")
-def layer_geojson(layer: str, user: CurrentUser, uow: UowDep, area: Annotated[str | None, Query()] = None) -> Response:
+class GeoJSONResponse(JSONResponse):
+    media_type = "application/geo+json"
+
+
+@router.get("/layers/{layer}.geojson", response_model=LayerCollectionPublic, response_class=GeoJSONResponse)
+def layer_geojson(
+    layer: str, user: CurrentUser, uow: UowDep, area: Annotated[str | None, Query()] = None
+) -> LayerCollectionPublic:
     """One layer's places as GeoJSON, inside the user's area."""
-    body = json.dumps(service.layer_geojson(uow, user, layer, area), ensure_ascii=False)
-    return Response(body, media_type="application/geo+json")
+    return LayerCollectionPublic.model_validate(layers.layer_geojson(uow, user, layer, area))

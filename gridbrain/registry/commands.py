@@ -14,7 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Tr
 from gridbrain.config import get_settings
 from gridbrain.core.auth import Actor, find_user
 from gridbrain.core.db import UnitOfWork, make_engine
-from gridbrain.registry import importer, reports
+from gridbrain.registry import importer, reports, templates
+from gridbrain.registry.model import RegisterTemplate
 
 import_app = typer.Typer(
     help="Import people, enterprises, houses, places (CSV, XLSX, JSON Lines).", no_args_is_help=True
@@ -90,9 +91,9 @@ def reports_register(
     """Register a department's template with its mapping."""
     spec = yaml.safe_load(mapping.read_text("utf-8"))
     with UnitOfWork(make_engine(get_settings().database_url)) as uow:
-        reports.register_template(
-            uow, _actor(uow, user), code, name, file.read_bytes(), spec, department=department, replace=replace
-        )
+        command = RegisterTemplate(code, name, file.read_bytes(), spec, department=department, replace=replace)
+        templates.register_template(uow, _actor(uow, user), command)
+        uow.commit()
     console.print(f"template {code} registered")
 
 
@@ -105,7 +106,8 @@ def reports_fill(
 ) -> None:
     """Fill a registered template for an area; the template's formatting is kept."""
     with UnitOfWork(make_engine(get_settings().database_url)) as uow:
-        body = reports.fill(uow, _actor(uow, user), template, area)
+        body = templates.fill(uow, _actor(uow, user), template, area)
+        uow.commit()
     target = out or Path(f"{template}-{area}.xlsx")
     target.write_bytes(body)
     console.print(f"written {target}")

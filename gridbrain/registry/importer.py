@@ -1,159 +1,65 @@
 """Import of people, enterprises, houses and places from CSV, XLSX or JSON Lines.
 
-Streamed: the file is read row by row and handled in batches (never whole in memory). Each
-record is accepted, fixed (each fix listed in `registry_fixes`) or quarantined (every reason
-listed); the run ends with read = accepted + fixed + quarantined. Each batch is committed, so a
-long import holds no long transaction and a crash loses at most the current batch.
+Streamed: the file is read row by row (`sources`) and handled in batches (never whole in
+memory). Each record is accepted, fixed (each fix listed in `registry_fixes`) or quarantined
+(every reason listed); the run ends with read = accepted + fixed + quarantined.
+
+An import owns its transactions, the one use case of the library that commits: each batch is
+committed, so a long import holds no long transaction and a crash loses at most the current
+batch, and the run's counts can be polled while it goes.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import logging
 import queue
-import smtplib
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 
-from gridbrain.config import Settings
+from gridbrain.config import get_settings
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
-from gridbrain.core.errors import Invalid
+from gridbrain.core.errors import Invalid, NotFound
 from gridbrain.core.ids import new_id
 from gridbrain.registry import model
+from gridbrain.registry.layers import layers
+from gridbrain.registry.matching import AddressMatcher, CachedMatcher, default_grids, default_matcher, place_on_map
 from gridbrain.registry.model import Checked, Kind, Outcome, RecordSpec
-from gridbrain.registry.service import (
-    AddressMatcher,
-    CachedMatcher,
-    default_matcher,
-    layers,
-    place_on_map,
-    upsert_batch,
-)
+from gridbrain.registry.notify import Notifier, default_notifier
+from gridbrain.registry.sources import FORMATS, RawRow, detect_format, read_rows
+from gridbrain.registry.storage import upsert_batch
 from gridbrain.registry.tables import import_runs, quarantine, record_fixes
 
-log = logging.getLogger(__name__)
-
-FORMATS = ("csv", "xlsx", "jsonl")
 BATCH = 5000
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-
-def detect_format(filename: str) -> str:
-    suffix = Path(filename).suffix.lower().lstrip(".")
-    fmt = {"json": "jsonl", "ndjson": "jsonl", "xlsm": "xlsx"}.get(suffix, suffix)
-    if fmt not in FORMATS:
-        raise Invalid("file", f"format must be one of {', '.join(FORMATS)} (by file name), got .{suffix}")
-    return fmt
-
-
-@dataclass
-class RawRow:
-    number: int  # 1-based data row (line for JSON Lines)
-    values: dict[str, Any]
-    problem: str | None = None  # the row could not even be parsed
-
-
-def read_rows(path: Path, fmt: str, spec: RecordSpec) -> Iterator[RawRow]:
-    """Rows as {field name: raw value}, headings mapped from Chinese or English names."""
-    headings = spec.heading_map()
-    if fmt == "csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                return
-            names = [headings.get(model.halfwidth(h).strip()) for h in header]
-            for i, row in enumerate(reader, start=1):
-                yield RawRow(i, {n: v for n, v in zip(names, row, strict=False) if n is not None})
-    elif fmt == "xlsx":
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = wb.worksheets[0].iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None:
-                return
-            names = [headings.get(model.halfwidth(str(h)).strip()) if h is not None else None for h in header]
-            for i, row in enumerate(rows, start=1):
-                if all(v is None for v in row):
-                    continue
-                yield RawRow(i, {n: v for n, v in zip(names, row, strict=False) if n is not None and v is not None})
-        finally:
-            wb.close()
-    else:
-        with path.open(encoding="utf-8-sig") as fh:
-            for i, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield RawRow(i, {"line": line.strip()[:500]}, f"malformed JSON: {e.msg}")
-                    continue
-                if not isinstance(obj, dict):
-                    yield RawRow(i, {"line": line.strip()[:500]}, "a line must hold one JSON object")
-                    continue
-                yield RawRow(i, {headings[k]: v for k, v in obj.items() if k in headings})
-
-
-# --- the steward's digest ---------------------------------------------------------------------------
-
-
-class Notifier(Protocol):
-    def digest(self, subject: str, body: str) -> None: ...
-
-
-class LogNotifier:
-    """When no SMTP server is configured the digest goes to the log."""
-
-    def digest(self, subject: str, body: str) -> None:
-        log.warning("%s\n%s", subject, body)
-
-
-class SmtpNotifier:
-    """One e-mail per import run to the data steward (GRIDBRAIN_SMTP_HOST, GRIDBRAIN_STEWARD_EMAIL)."""
-
-    def __init__(self, host: str, port: int, sender: str, to: str) -> None:
-        self.host, self.port, self.sender, self.to = host, port, sender, to
-
-    def digest(self, subject: str, body: str) -> None:
-        msg = EmailMessage()
-        msg["Subject"], msg["From"], msg["To"] = subject, self.sender, self.to
-        msg.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
-            smtp.send_message(msg)
-
-
-def default_notifier(settings: Settings | None = None) -> Notifier:
-    """E-mail when GRIDBRAIN_SMTP_HOST and GRIDBRAIN_STEWARD_EMAIL are set, else the log."""
-    s = settings or Settings()  # read afresh: the environment may have changed since start-up
-    if s.smtp_host and s.steward_email:
-        return SmtpNotifier(s.smtp_host, s.smtp_port, s.smtp_from, s.steward_email)
-    return LogNotifier()
+DEFAULT = "default"  # the standard address library's matcher
 
 
 def home_area(actor: Actor) -> str:
     """Where records without a grid belong: the importer's area, or the whole district for an
     unrestricted importer (so the district's stewards still see them)."""
-    from gridbrain.config import get_settings
-
     return actor.area_code or get_settings().district_code
 
 
-# --- the run ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportCommand:
+    """Import one file of `kind` records from `source` (导入)."""
+
+    kind: str
+    path: Path
+    source: str = "import"
+    fmt: str | None = None
+    filename: str | None = None
+    batch_size: int = BATCH
+
+    @property
+    def name(self) -> str:
+        return self.filename or self.path.name
 
 
 @dataclass
@@ -174,6 +80,9 @@ class ImportResult:
     def balanced(self) -> bool:
         return self.accepted + self.fixed + self.quarantined == self.read
 
+    def counts(self) -> dict[str, int]:
+        return {"read": self.read, "accepted": self.accepted, "fixed": self.fixed, "quarantined": self.quarantined}
+
 
 Progress = Callable[[int], None]
 
@@ -187,85 +96,92 @@ def import_file(
     source: str = "import",
     fmt: str | None = None,
     filename: str | None = None,
-    matcher: AddressMatcher | str | None = "default",
+    matcher: AddressMatcher | str | None = DEFAULT,
     notifier: Notifier | None = None,
     progress: Progress | None = None,
     batch_size: int = BATCH,
 ) -> ImportResult:
     """Import a file of `kind` records; commits batch by batch and returns the counts."""
-    try:
-        spec = model.spec_for(kind)
-    except ValueError as e:
-        raise Invalid("kind", str(e)) from e
-    if source not in model.KNOWN_SOURCES:
-        raise Invalid("source", f"one of {', '.join(sorted(model.KNOWN_SOURCES))}")
-    fmt = fmt or detect_format(filename or path.name)
-    if fmt not in FORMATS:
-        raise Invalid("format", f"one of {', '.join(FORMATS)}")
-    cached = CachedMatcher(default_matcher(uow) if matcher == "default" else matcher)  # type: ignore[arg-type]
+    command = ImportCommand(kind, path, source=source, fmt=fmt, filename=filename, batch_size=batch_size)
+    return run(uow, actor, command, matcher=matcher, notifier=notifier, progress=progress)
+
+
+def run(
+    uow: UnitOfWork,
+    actor: Actor,
+    command: ImportCommand,
+    *,
+    matcher: AddressMatcher | str | None = DEFAULT,
+    notifier: Notifier | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Run one import: check, write batch by batch, close the run, tell the steward."""
+    spec, fmt = _checked_command(command)
+    grids = default_grids(uow) if spec.kind is Kind.PLACE else None  # built before the writer takes the connection
+    cached = CachedMatcher(default_matcher(uow) if matcher == DEFAULT else matcher, grids=grids)  # type: ignore[arg-type]
     result = ImportResult(new_id(), spec.kind.value, matcher=cached.available)
-    uow.execute(
-        import_runs.insert().values(
-            id=result.run_id,
-            kind=spec.kind.value,
-            filename=(filename or path.name)[:200],
-            format=fmt,
-            source=source,
-            actor=actor.username,
-            area_code=home_area(actor),
-            started_at=clock.now(),
-            status="running",
-        )
-    )
+    _open_run(uow, actor, command, fmt, result)
     uow.commit()
     known_layers = tuple(layers()) if spec.kind is Kind.PLACE else None
-    with _Writer(uow, actor, spec, result, source) as writer:
+    with _Writer(uow, actor, spec, result, command.source) as writer:
         batch: list[tuple[RawRow, Checked | None]] = []
-        for raw in read_rows(path, fmt, spec):
+        for raw in read_rows(command.path, fmt, spec):
             checked = None if raw.problem else model.check_record(spec, raw.values, layers=known_layers)
             batch.append((raw, checked))
-            if len(batch) >= batch_size:
-                writer.put(_prepare(actor, spec, batch, result, cached, source))
+            if len(batch) >= command.batch_size:
+                writer.put(_prepare(actor, spec, batch, result, cached, command.source))
                 batch = []
                 if progress:
                     progress(result.read)
-        writer.put(_prepare(actor, spec, batch, result, cached, source))
+        writer.put(_prepare(actor, spec, batch, result, cached, command.source))
     if progress:
         progress(result.read)
+    _close_run(uow, actor, result)
+    uow.commit()
+    if result.quarantined:
+        (notifier or default_notifier()).digest(*_digest(result, command.name))
+    return result
+
+
+def _checked_command(command: ImportCommand) -> tuple[RecordSpec, str]:
+    try:
+        spec = model.spec_for(command.kind)
+    except ValueError as e:
+        raise Invalid("kind", str(e)) from e
+    if command.source not in model.KNOWN_SOURCES:
+        raise Invalid("source", f"one of {', '.join(sorted(model.KNOWN_SOURCES))}")
+    fmt = command.fmt or detect_format(command.name)
+    if fmt not in FORMATS:
+        raise Invalid("format", f"one of {', '.join(FORMATS)}")
+    return spec, fmt
+
+
+def _open_run(uow: UnitOfWork, actor: Actor, command: ImportCommand, fmt: str, result: ImportResult) -> None:
+    uow.execute(
+        import_runs.insert().values(
+            id=result.run_id, kind=result.kind, filename=command.name[:200], format=fmt, source=command.source,
+            actor=actor.username, area_code=home_area(actor), started_at=clock.now(), status="running",
+        )
+    )  # fmt: skip
+
+
+def _close_run(uow: UnitOfWork, actor: Actor, result: ImportResult) -> None:
     uow.execute(
         import_runs.update()
         .where(import_runs.c.id == result.run_id)
         .values(
-            finished_at=clock.now(),
-            status="done",
-            read=result.read,
-            accepted=result.accepted,
-            fixed=result.fixed,
-            quarantined=result.quarantined,
-            changed=result.changed,
-            fix_counts=dict(result.fix_counts),
+            finished_at=clock.now(), status="done", changed=result.changed, fix_counts=dict(result.fix_counts),
+            **result.counts(),
         )
-    )
+    )  # fmt: skip
     audit.record(
         uow,
         "registry:import:finished",
         actor=actor,
         subject_id=result.run_id,
         area_code=actor.area_code,
-        detail={
-            "kind": spec.kind.value,
-            "read": result.read,
-            "accepted": result.accepted,
-            "fixed": result.fixed,
-            "quarantined": result.quarantined,
-            "new": result.new,
-            "changed": result.changed,
-        },
+        detail={"kind": result.kind, **result.counts(), "new": result.new, "changed": result.changed},
     )
-    uow.commit()
-    if result.quarantined:
-        (notifier or default_notifier()).digest(*_digest(result, filename or path.name))
-    return result
 
 
 def _digest(result: ImportResult, filename: str) -> tuple[str, str]:
@@ -343,38 +259,22 @@ def _prepare(
     source: str,
 ) -> _Prepared:
     """Sort a batch into records to write, fixes to list and records to quarantine (no I/O)."""
-    now = clock.now()
-    good: list[dict[str, Any]] = []
-    fixes: list[dict[str, Any]] = []
-    held: list[dict[str, Any]] = []
+    prepared = _Prepared([], [], [], {})
+    area = home_area(actor)
     for raw, checked in batch:
         result.read += 1
         if checked is not None:
-            place_on_map(spec, checked.values, matcher, home_area(actor))
-            if spec.kind is Kind.HOUSE and not checked.values.get("address_code"):
-                checked.problems.append(model.Problem("address", "not matched to a standard address (the key)"))
+            checked.problems.extend(place_on_map(spec, checked.values, matcher, area))
         if checked is None or checked.outcome is Outcome.QUARANTINED:
-            reasons = (
-                [{"field": "line", "rule": raw.problem}] if checked is None else [p.as_dict() for p in checked.problems]
-            )
-            for r in reasons:
-                result.reason_counts[f"{r['field']}: {r['rule']}"] += 1
-            held.append(
-                {
-                    "id": new_id(), "run_id": result.run_id, "kind": spec.kind.value, "row_number": raw.number,
-                    "record_key": _key_text(raw.values.get(spec.key)), "raw": _raw_json(raw.values),
-                    "reasons": reasons, "source": source, "status": "open", "area_code": home_area(actor),
-                    "created_at": now, "resolved_at": None, "resolved_by": None, "resolution": None,
-                }
-            )  # fmt: skip
+            prepared.held.append(_held(raw, checked, spec, result, source, area))
             result.quarantined += 1
             continue
-        good.append(checked.values)
+        prepared.good.append(checked.values)
         if checked.outcome is Outcome.FIXED:
             result.fixed += 1
             for f in checked.fixes:
                 result.fix_counts[f"{f.field}:{f.rule}"] += 1
-            fixes.append(
+            prepared.fixes.append(
                 {
                     "run_id": result.run_id, "kind": spec.kind.value, "record_key": checked.values[spec.key],
                     "row_number": raw.number, "fixes": [f.as_dict() for f in checked.fixes],
@@ -382,9 +282,23 @@ def _prepare(
             )  # fmt: skip
         else:
             result.accepted += 1
-    counts = {"read": result.read, "accepted": result.accepted, "fixed": result.fixed,
-              "quarantined": result.quarantined}  # fmt: skip
-    return _Prepared(good, fixes, held, counts)
+    prepared.counts = result.counts()
+    return prepared
+
+
+def _held(
+    raw: RawRow, checked: Checked | None, spec: RecordSpec, result: ImportResult, source: str, area: str
+) -> dict[str, Any]:
+    """The quarantine row of a record that needs a person, every reason listed and counted."""
+    reasons = [{"field": "line", "rule": raw.problem}] if checked is None else [p.as_dict() for p in checked.problems]
+    for r in reasons:
+        result.reason_counts[f"{r['field']}: {r['rule']}"] += 1
+    return {
+        "id": new_id(), "run_id": result.run_id, "kind": spec.kind.value, "row_number": raw.number,
+        "record_key": _key_text(raw.values.get(spec.key)), "raw": _raw_json(raw.values),
+        "reasons": reasons, "source": source, "status": "open", "area_code": area,
+        "created_at": clock.now(), "resolved_at": None, "resolved_by": None, "resolution": None,
+    }  # fmt: skip
 
 
 def _write(
@@ -404,8 +318,6 @@ def _write(
 
 def get_run(uow: UnitOfWork, actor: Actor, run_id: str) -> dict[str, Any]:
     """An import run with its counts so far (updated after every committed batch)."""
-    from gridbrain.core.errors import NotFound
-
     row = uow.execute(sa.select(import_runs).where(import_runs.c.id == run_id)).first()
     if row is None or not (actor.scope.unrestricted or actor.scope.covers(row.area_code)):
         raise NotFound(f"import run {run_id} not found")

@@ -18,8 +18,10 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, NotFound
 from gridbrain.registry import model
+from gridbrain.registry.layers import layers
+from gridbrain.registry.matching import CachedMatcher, default_grids, default_matcher, place_on_map
 from gridbrain.registry.model import Kind
-from gridbrain.registry.service import CachedMatcher, default_matcher, layers, place_on_map, write_one
+from gridbrain.registry.storage import write_one
 from gridbrain.registry.tables import quarantine
 
 STATUSES = ("open", "fixed", "accepted", "rejected")
@@ -87,15 +89,17 @@ def _close(uow: UnitOfWork, actor: Actor, item: dict[str, Any], status: str, not
         area_code=item["area_code"],
         detail={"kind": item["kind"], "record_key": item["record_key"]},
     )
-    uow.commit()
     return get_item(uow, actor, item["id"])
 
 
-def _store(uow: UnitOfWork, actor: Actor, kind: Kind, values: dict[str, Any], area: str | None) -> None:
+def _store(
+    uow: UnitOfWork, actor: Actor, kind: Kind, values: dict[str, Any], area: str | None, *, trust_point: bool = False
+) -> None:
     spec = model.SPECS[kind]
-    place_on_map(spec, values, CachedMatcher(default_matcher(uow)), area)
-    if spec.kind is Kind.HOUSE and not values.get("address_code"):
-        raise Invalid("address", "not matched to a standard address (the key)")
+    placer = CachedMatcher(default_matcher(uow), grids=default_grids(uow) if kind is Kind.PLACE else None)
+    problems = place_on_map(spec, values, placer, area, trust_point=trust_point)
+    if problems:
+        raise Invalid(problems[0].field, problems[0].rule)
     write_one(uow, actor, kind, values, source="steward", tag=f"registry:{kind.value}:written")
 
 
@@ -134,7 +138,8 @@ def accept(uow: UnitOfWork, actor: Actor, item_id: str, note: str | None = None)
             field=blocking[0].field,
             rule="fix or reject",
         )
-    _store(uow, actor, spec.kind, checked.values, item["area_code"])
+    # accepting a place whose address and coordinates disagree takes the coordinates
+    _store(uow, actor, spec.kind, checked.values, item["area_code"], trust_point=True)
     return _close(uow, actor, item, "accepted", note)
 
 

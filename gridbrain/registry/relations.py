@@ -6,7 +6,6 @@ address); the table holds the relations a source states explicitly.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,8 +14,8 @@ from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid
-from gridbrain.registry.model import Kind
-from gridbrain.registry.service import get_record
+from gridbrain.registry.model import Kind, LinkRecords
+from gridbrain.registry.reads import get_record
 from gridbrain.registry.tables import people, relations
 
 # kind → (allowed subject kinds, allowed object kinds)
@@ -38,16 +37,14 @@ def _kind(value: str, allowed: tuple[Kind, ...], field: str) -> Kind:
     return kind
 
 
-def link(
-    uow: UnitOfWork, actor: Actor, kind: str, subject_kind: str, subject_key: str, object_kind: str,
-    object_key: str, *, source: str = "steward", since: date | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """Record a relation between two held records (both must be inside the actor's area)."""
+def link(uow: UnitOfWork, actor: Actor, command: LinkRecords) -> dict[str, Any]:
+    """Record a relation between two held records (both must be inside the actor's area); audited."""
+    kind, subject_key, object_key = command.kind, command.subject_key, command.object_key
     if kind not in RELATION_KINDS:
         raise Invalid("kind", f"one of {', '.join(RELATION_KINDS)}")
     subjects, objects = RELATION_KINDS[kind]
-    sk = _kind(subject_kind, subjects, "subject_kind")
-    ok = _kind(object_kind, objects, "object_kind")
+    sk = _kind(command.subject_kind, subjects, "subject_kind")
+    ok = _kind(command.object_kind, objects, "object_kind")
     get_record(uow, actor, sk, subject_key)  # 404 when unknown or out of scope
     get_record(uow, actor, ok, object_key)
     exists = uow.execute(
@@ -59,12 +56,12 @@ def link(
         raise Conflict(f"{subject_key} {kind} {object_key} is already recorded", field="object_key", rule="unique")
     row = {
         "kind": kind, "subject_kind": sk.value, "subject_key": subject_key, "object_kind": ok.value,
-        "object_key": object_key, "since": since, "until": None, "source": source, "created_at": clock.now(),
+        "object_key": object_key, "since": command.since, "until": None, "source": command.source,
+        "created_at": clock.now(),
     }  # fmt: skip
     uow.execute(relations.insert().values(**row))
     audit.record(uow, "registry:relation:linked", actor=actor, subject_id=subject_key,
                  detail={"kind": kind, "object": object_key})  # fmt: skip
-    uow.commit()
     return row
 
 

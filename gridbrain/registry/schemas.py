@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from gridbrain.core import masking
 from gridbrain.core.auth import Actor
 from gridbrain.registry.importer import ImportResult
-from gridbrain.registry.service import RecordView, masked
+from gridbrain.registry.model import TaskStatus
+from gridbrain.registry.reads import RecordView, masked
+from gridbrain.registry.verification import TaskView
 
 
 class RecordMeta(BaseModel):
@@ -35,8 +40,7 @@ class PersonPublic(RecordMeta):
 
     @classmethod
     def of(cls, actor: Actor, view: RecordView) -> PersonPublic:
-        values = masked(actor, view.values)
-        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+        return cls(**_meta(view), **_fields(cls, masked(actor, asdict(view.record))))
 
 
 class EnterprisePublic(RecordMeta):
@@ -55,8 +59,7 @@ class EnterprisePublic(RecordMeta):
 
     @classmethod
     def of(cls, actor: Actor, view: RecordView) -> EnterprisePublic:
-        values = view.values
-        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+        return cls(**_meta(view), **_fields(cls, asdict(view.record)))
 
 
 class HousePublic(RecordMeta):
@@ -70,8 +73,12 @@ class HousePublic(RecordMeta):
 
     @classmethod
     def of(cls, actor: Actor, view: RecordView) -> HousePublic:
-        values = masked(actor, view.values)
-        return cls(**_meta(view), **{k: values.get(k) for k in cls.model_fields if k in values})
+        return cls(**_meta(view), **_fields(cls, masked(actor, asdict(view.record))))
+
+
+def _fields(cls: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the fields the public shape names leave (tuples as lists, an empty one as not given)."""
+    return {k: (list(v) or None if isinstance(v, tuple) else v) for k, v in values.items() if k in cls.model_fields}
 
 
 def _meta(view: RecordView) -> dict[str, Any]:
@@ -92,7 +99,95 @@ class VersionPublic(BaseModel):
     replaced_by_source: str
     replaced_by: str | None
     changed_fields: list[str]
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="the values then held (ID numbers and phones masked as the role may see)")
+
+    @classmethod
+    def of(cls, actor: Actor, version: Mapping[str, Any]) -> VersionPublic:
+        fields = {k: version[k] for k in cls.model_fields if k != "data"}
+        return cls(**fields, data=masked(actor, dict(version["data"])))
+
+
+class ImportRunPublic(BaseModel):
+    """An import run and its counts so far (updated after every committed batch)."""
+
+    id: str
+    kind: str
+    filename: str
+    format: str
+    source: str
+    actor: str
+    area_code: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str = Field(description="running | done | failed")
+    read: int
+    accepted: int
+    fixed: int
+    quarantined: int
+    changed: int
+    fix_counts: dict[str, int] | None
+
+
+class GeneratedPublic(BaseModel):
+    created: int = Field(description="verification tasks created")
+
+
+class RelationPublic(BaseModel):
+    kind: str = Field(description="lives_in | works_at | operates_at | owns")
+    subject_kind: str
+    subject_key: str = Field(description="an ID number is masked as the role may see it")
+    object_kind: str
+    object_key: str
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+
+    @classmethod
+    def of(cls, actor: Actor, relation: Mapping[str, Any]) -> RelationPublic:
+        values = {k: relation.get(k) for k in cls.model_fields}
+        for side in ("subject", "object"):
+            if values[f"{side}_kind"] == "person":
+                values[f"{side}_key"] = masking.id_number_for(actor, values[f"{side}_key"])
+        return cls(**values)
+
+
+class LayerPublic(BaseModel):
+    code: str
+    name: str = Field(description="the layer's Chinese name")
+
+
+class PointPublic(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: tuple[float, float] = Field(description="[lng, lat], WGS-84")
+
+
+class PlacePropertiesPublic(BaseModel):
+    """A place's properties; the source's own attributes follow as further keys."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    layer: str
+    layer_name: str
+    address: str | None
+    address_code: str | None
+    grid_code: str | None
+    uscc: str | None
+
+
+class PlaceFeaturePublic(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: PointPublic | None
+    properties: PlacePropertiesPublic
+
+
+class LayerCollectionPublic(BaseModel):
+    """One layer's places as a GeoJSON FeatureCollection (RFC 7946; `name` is a common extension)."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    name: str
+    features: list[PlaceFeaturePublic]
 
 
 class ImportPublic(BaseModel):
@@ -177,7 +272,17 @@ class TaskPublic(BaseModel):
     answered_at: datetime | None = None
     answered_by: str | None = None
     changed_fields: list[str] | None = None
-    held: dict[str, Any] | None = None
+    held: dict[str, Any] | None = Field(None, description="what is held of the record (masked as the role may see it)")
+
+    @classmethod
+    def of(cls, view: TaskView) -> TaskPublic:
+        t = view.task
+        return cls(
+            id=t.id, kind=t.kind, record_key=t.record_key, grid_code=t.grid_code, reason=t.reason.value,
+            detail=t.detail, status=t.status.value, due_on=t.due_on, created_at=t.created_at,
+            answered_at=t.answered_at, answered_by=t.answered_by,
+            changed_fields=list(t.changed_fields) if t.status is not TaskStatus.OPEN else None, held=view.held,
+        )  # fmt: skip
 
 
 class GenerateBody(BaseModel):
@@ -198,11 +303,36 @@ class CoverageRow(BaseModel):
     coverage: float
 
 
+Param = str | int | float | bool
+
+
+class CellMapping(BaseModel):
+    query: str
+    params: dict[str, Param] | None = None
+
+
+class TableMapping(BaseModel):
+    start: str = Field(description="the block's first cell, e.g. A7")
+    query: str
+    sheet: str | None = None
+    params: dict[str, Param] | None = None
+    columns: list[str] | None = None
+    total_label: str | None = None
+    overflow: Literal["insert", "refuse"] = "insert"
+
+
+class TemplateMapping(BaseModel):
+    """Cells and row blocks of a template, each filled by a named query (see the README)."""
+
+    cells: dict[str, CellMapping] = Field(default_factory=dict)
+    tables: list[TableMapping] = Field(default_factory=list)
+
+
 class TemplatePublic(BaseModel):
     code: str
     name: str
     department: str | None
-    mapping: dict[str, Any] | None = None
+    mapping: TemplateMapping | None = None
 
 
 class LinkBody(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gridbrain.core.db import JSONType, metadata
+from gridbrain.core.db import JSONType, UtcDateTime, metadata
 
 BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -27,8 +27,8 @@ people = sa.Table(
     sa.Column("grid_code", sa.String(15), nullable=True, index=True),
     sa.Column("tags", JSONType, nullable=True),  # ["独居老人", "低保", ...]
     sa.Column("source", sa.String(32), nullable=False, server_default="import"),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("verified_at", UtcDateTime, nullable=True),
     # --- added by the registry capability (nullable: the demo generator does not write them)
     sa.Column("residence_address", sa.String(200), nullable=True),  # 实际居住地址, normalised text
     sa.Column("address_match", sa.String(12), nullable=True),  # matched | unmatched
@@ -52,8 +52,8 @@ enterprises = sa.Table(
     sa.Column("tax_location", sa.String(12), nullable=True),  # division code where taxes are paid
     sa.Column("established_on", sa.Date, nullable=True),
     sa.Column("source", sa.String(32), nullable=False, server_default="import"),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("verified_at", UtcDateTime, nullable=True),
     # --- added by the registry capability
     sa.Column("operating_address", sa.String(200), nullable=True),  # 经营地址, normalised text
     sa.Column("address_match", sa.String(12), nullable=True),
@@ -77,9 +77,9 @@ houses = sa.Table(
     sa.Column("address_match", sa.String(12), nullable=True),
     sa.Column("source", sa.String(32), nullable=False, server_default="import"),
     sa.Column("field_sources", JSONType, nullable=True),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("updated_by", sa.String(64), nullable=True),
-    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("verified_at", UtcDateTime, nullable=True),
 )
 
 # 物: places and things on the map, one layer each (出租房, 消防单位, 建筑工地 ...: registry/data/layers.yaml)
@@ -100,9 +100,9 @@ places = sa.Table(
     sa.Column("address_match", sa.String(12), nullable=True),
     sa.Column("source", sa.String(32), nullable=False, server_default="import"),
     sa.Column("field_sources", JSONType, nullable=True),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("updated_by", sa.String(64), nullable=True),
-    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("verified_at", UtcDateTime, nullable=True),
 )
 
 # lives_in (person → house), works_at (person → enterprise), operates_at (enterprise → house/place),
@@ -119,7 +119,7 @@ relations = sa.Table(
     sa.Column("since", sa.Date, nullable=True),
     sa.Column("until", sa.Date, nullable=True),
     sa.Column("source", sa.String(32), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("kind", "subject_key", "object_key", name="uq_registry_relations_kind_subject_object"),
     sa.Index("ix_registry_relations_subject", "subject_kind", "subject_key"),
 )
@@ -132,8 +132,8 @@ record_versions = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(16), nullable=False),  # person | enterprise | house | place
     sa.Column("record_key", sa.String(40), nullable=False),
-    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("valid_to", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("valid_from", UtcDateTime, nullable=False),
+    sa.Column("valid_to", UtcDateTime, nullable=False),
     sa.Column("data", JSONType, nullable=False),
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("written_by", sa.String(64), nullable=True),
@@ -153,8 +153,8 @@ import_runs = sa.Table(
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("area_code", sa.String(15), nullable=True, index=True),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
     sa.Column("status", sa.String(12), nullable=False),  # running | done | failed
     sa.Column("read", sa.Integer, nullable=False, server_default="0"),
     sa.Column("accepted", sa.Integer, nullable=False, server_default="0"),
@@ -190,8 +190,8 @@ quarantine = sa.Table(
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("status", sa.String(12), nullable=False, index=True),  # open | fixed | accepted | rejected
     sa.Column("area_code", sa.String(15), nullable=True, index=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("resolved_at", UtcDateTime, nullable=True),
     sa.Column("resolved_by", sa.String(64), nullable=True),
     sa.Column("resolution", sa.String(200), nullable=True),
 )
@@ -207,9 +207,9 @@ verification_tasks = sa.Table(
     sa.Column("reason", sa.String(16), nullable=False),  # policy | signal
     sa.Column("detail", sa.String(200), nullable=True),
     sa.Column("status", sa.String(12), nullable=False, index=True),  # open | confirmed | changed
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("due_on", sa.Date, nullable=False),
-    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("answered_at", UtcDateTime, nullable=True),
     sa.Column("answered_by", sa.String(64), nullable=True),
     sa.Column("changed_fields", JSONType, nullable=True),
 )
@@ -223,6 +223,6 @@ report_templates = sa.Table(
     sa.Column("department", sa.String(64), nullable=True),
     sa.Column("workbook", sa.LargeBinary, nullable=False),
     sa.Column("mapping", JSONType, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("created_by", sa.String(64), nullable=False),
 )

@@ -3,11 +3,14 @@
 Grid workers get a task per record of their grid that is due by policy (never verified, or not
 for `every_days`) or flagged by a signal (an address change arriving from elsewhere). The task
 shows what is held; the worker confirms it, which moves nothing but the verified date, or sends
-only the fields that changed, which is a versioned update with source `grid_worker`.
+only the fields that changed, which is a versioned update with source `grid_worker`. The task's
+lifecycle is `model.VerificationTask`. Nothing here commits: the caller's unit of work does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,18 +19,12 @@ import sqlalchemy as sa
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
-from gridbrain.core.errors import Conflict, Invalid, NotFound
+from gridbrain.core.errors import Invalid, NotFound
 from gridbrain.registry import model
+from gridbrain.registry.matching import CachedMatcher, default_grids, default_matcher, place_on_map
 from gridbrain.registry.model import Kind
-from gridbrain.registry.service import (
-    TABLES,
-    _task_row,
-    data_fields,
-    get_record,
-    masked,
-    upsert_batch,
-    within,
-)
+from gridbrain.registry.reads import get_record, masked, within
+from gridbrain.registry.storage import TABLES, data_fields, task_of, task_row, task_values, upsert_batch
 from gridbrain.registry.tables import verification_tasks
 
 VERIFIABLE = (Kind.PERSON, Kind.ENTERPRISE, Kind.HOUSE, Kind.PLACE)
@@ -74,7 +71,8 @@ def generate_due(
         found = uow.execute(page.order_by(key).limit(5000)).all()
         if not found:
             break
-        rows = [_task_row(k, r.record_key, r.grid_code, "policy", f"每{every_days}天核实一次", now) for r in found]
+        detail = f"每{every_days}天核实一次"
+        rows = [task_row(k, r.record_key, r.grid_code, model.TaskReason.POLICY, detail, now) for r in found]
         uow.execute(verification_tasks.insert(), rows)
         created += len(rows)
         last = found[-1].record_key
@@ -85,13 +83,20 @@ def generate_due(
         area_code=area or actor.area_code,
         detail={"kind": k.value, "tasks": created, "every_days": every_days},
     )
-    uow.commit()
     return created
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task with what is held of its record (None when the record is gone or out of scope)."""
+
+    task: model.VerificationTask
+    held: dict[str, Any] | None
 
 
 def list_tasks(
     uow: UnitOfWork, actor: Actor, *, grid: str | None = None, status: str = "open", limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[TaskView]:
     """Tasks in the actor's grids, each with what is held (masked for roles that need no personal data)."""
     q = (
         sa.select(verification_tasks)
@@ -104,18 +109,17 @@ def list_tasks(
         q = q.where(verification_tasks.c.grid_code == grid)
     out = []
     for r in uow.execute(q):
-        task = dict(r._mapping)
+        task = task_of(r._mapping)
         try:
-            held = get_record(uow, actor, Kind(task["kind"]), task["record_key"])
-            task["held"] = masked(actor, held.values)
+            held: dict[str, Any] | None = masked(actor, get_record(uow, actor, Kind(task.kind), task.record_key).values)
         except NotFound:
-            task["held"] = None
-        out.append(task)
+            held = None
+        out.append(TaskView(task, held))
     return out
 
 
-def answer(uow: UnitOfWork, actor: Actor, task_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Confirm the held record (no changes) or change only the given fields."""
+def answer(uow: UnitOfWork, actor: Actor, task_id: str, changes: Mapping[str, Any] | None = None) -> TaskView:
+    """Confirm the held record (no changes) or change only the given fields; audited, not committed."""
     row = uow.execute(
         sa.select(verification_tasks).where(
             verification_tasks.c.id == task_id, actor.scope.where(verification_tasks.c.grid_code)
@@ -123,59 +127,58 @@ def answer(uow: UnitOfWork, actor: Actor, task_id: str, changes: dict[str, Any] 
     ).first()
     if row is None:
         raise NotFound(f"verification task {task_id} not found")
-    task = dict(row._mapping)
-    if task["status"] != "open":
-        raise Conflict(f"task {task_id} is already {task['status']}", field="status", rule="open")
-    kind = Kind(task["kind"])
+    task = task_of(row._mapping)
+    if task.status is not model.TaskStatus.OPEN:  # refuse before touching the record
+        task.answered((), by=actor.username, at=clock.now())
+    kind = Kind(task.kind)
     spec = model.SPECS[kind]
+    changed = _apply_changes(uow, actor, spec, task, {k: v for k, v in (changes or {}).items() if v is not None})
+    now = clock.now()
+    done = task.answered(tuple(changed), by=actor.username, at=now)
     table = TABLES[kind]
-    held = get_record(uow, actor, kind, task["record_key"])
-    changes = {k: v for k, v in (changes or {}).items() if v is not None}
+    uow.execute(table.update().where(table.c[spec.key] == task.record_key).values(verified_at=now))
+    values = task_values(done)
+    uow.execute(verification_tasks.update().where(verification_tasks.c.id == task_id).values(
+        status=values["status"], answered_at=now, answered_by=actor.username, changed_fields=values["changed_fields"]
+    ))  # fmt: skip
+    audit.record(
+        uow,
+        f"registry:verification:{done.status.value}",
+        actor=actor,
+        subject_id=task.record_key,
+        area_code=task.grid_code,
+        detail={"task": task_id, "kind": kind.value, "changed": changed},
+    )
+    return TaskView(done, None)
+
+
+def _apply_changes(
+    uow: UnitOfWork, actor: Actor, spec: model.RecordSpec, task: model.VerificationTask, changes: dict[str, Any]
+) -> list[str]:
+    """Write only the fields the worker sent (checked like an import); answers the fields that changed."""
+    held = get_record(uow, actor, spec.kind, task.record_key)
     unknown = sorted(set(changes) - (set(spec.names) - {spec.key}))
     if unknown:
         raise Invalid(unknown[0], f"not a field a grid worker can change; one of {', '.join(spec.names[1:])}")
-    now = clock.now()
-    changed: list[str] = []
-    if changes:
-        raw = {k: v for k, v in held.values.items() if k in spec.names and v is not None}
-        raw.update(changes)
-        checked = model.check_record(spec, raw)
-        # judge only what the worker sent: what is held already passed (or was accepted) once
-        problems = [p for p in checked.problems if p.field in changes]
+    if not changes:
+        return []
+    raw = {k: v for k, v in held.values.items() if k in spec.names and v is not None}
+    raw.update(changes)
+    checked = model.check_record(spec, raw)
+    # judge only what the worker sent: what is held already passed (or was accepted) once
+    problems = [p for p in checked.problems if p.field in changes]
+    if problems:
+        raise Invalid(problems[0].field, problems[0].rule)
+    values = {k: checked.values.get(k) for k in (spec.key, *changes)}
+    if spec.address_field in changes:
+        placer = CachedMatcher(default_matcher(uow), grids=default_grids(uow) if spec.kind is Kind.PLACE else None)
+        problems = place_on_map(spec, values, placer, held.values.get("area_code"))
         if problems:
             raise Invalid(problems[0].field, problems[0].rule)
-        values = {k: checked.values.get(k) for k in (spec.key, *changes)}
-        if spec.address_field in changes:
-            from gridbrain.registry.service import CachedMatcher, default_matcher, place_on_map
-
-            place_on_map(spec, values, CachedMatcher(default_matcher(uow)), held.values.get("area_code"))
-        before = {f: held.values.get(f) for f in data_fields(spec)}
-        upsert_batch(uow, spec, [values], source="grid_worker", actor=actor)
-        after = get_record(uow, actor, kind, task["record_key"]).values
-        changed = sorted(f for f in before if not model._same(before[f], after.get(f)))
-    uow.execute(table.update().where(table.c[spec.key] == task["record_key"]).values(verified_at=now))
-    status = "changed" if changed else "confirmed"
-    uow.execute(
-        verification_tasks.update()
-        .where(verification_tasks.c.id == task_id)
-        .values(status=status, answered_at=now, answered_by=actor.username, changed_fields=changed or None)
-    )
-    audit.record(
-        uow,
-        f"registry:verification:{status}",
-        actor=actor,
-        subject_id=task["record_key"],
-        area_code=task["grid_code"],
-        detail={"task": task_id, "kind": kind.value, "changed": changed},
-    )
-    uow.commit()
-    return {
-        **task,
-        "status": status,
-        "answered_at": now,
-        "answered_by": actor.username,
-        "changed_fields": changed,
-    }
+    before = {f: held.values.get(f) for f in data_fields(spec)}
+    upsert_batch(uow, spec, [values], source="grid_worker", actor=actor)
+    after = get_record(uow, actor, spec.kind, task.record_key).values
+    return sorted(f for f in before if not model.same_value(before[f], after.get(f)))
 
 
 def coverage(

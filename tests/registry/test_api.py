@@ -1,5 +1,6 @@
 """The governance library over HTTP: import, quarantine queue, as-of reads, masking, layers."""
 
+import json
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -166,7 +167,7 @@ def test_a_layer_is_geojson_scoped_to_the_users_area(client, district, engine):
 def test_relations_are_stated_by_a_steward_and_derived_from_the_residence(client, district):
     from gridbrain.core.auth import find_user
     from gridbrain.core.db import UnitOfWork
-    from gridbrain.registry import service as svc
+    from gridbrain.registry import storage as svc
     from gridbrain.registry.model import HOUSE, PERSON
 
     pid = person_id(50)
@@ -246,7 +247,7 @@ def test_an_enterprise_is_shown_as_it_was_before_a_register_change(client, distr
 def test_a_grid_worker_confirms_a_task_through_the_api(client, district):
     from gridbrain.core.auth import find_user
     from gridbrain.core.db import UnitOfWork
-    from gridbrain.registry import service as svc
+    from gridbrain.registry import storage as svc
     from gridbrain.registry.model import PERSON
 
     pid = person_id(70)
@@ -276,7 +277,57 @@ def test_a_grid_worker_confirms_a_task_through_the_api(client, district):
     assert task["held"]["phone"] == "13800000000"
     done = client.post(f"/api/v1/verification/tasks/{task['id']}/answer", headers=h, json={"changes": {}})
     assert done.status_code == 200 and done.json()["status"] == "confirmed"
+    again = client.post(f"/api/v1/verification/tasks/{task['id']}/answer", headers=h, json={"changes": {}})
+    assert again.status_code == 409
+    assert "is confirmed" in again.json()["error"]["message"] and "allowed: none" in again.json()["error"]["message"]
     cov = client.get("/api/v1/verification/coverage", headers=h).json()
     assert cov == [{"grid_code": district.grids[0], "kind": "person", "total": 1, "verified": 1, "coverage": 1.0}]
     assert client.post("/api/v1/verification/tasks/generate", headers=district.headers("district_op"),
                        json={}).status_code == 403  # fmt: skip
+
+
+REGISTRY_PATHS = ("/api/v1/people", "/api/v1/enterprises", "/api/v1/houses", "/api/v1/relations", "/api/v1/imports",
+                  "/api/v1/quarantine", "/api/v1/verification", "/api/v1/reports", "/api/v1/layers")  # fmt: skip
+BINARY = {"/api/v1/reports/templates/{code}/filled", "/api/v1/reports/queries/{query}"}
+
+
+def test_every_registry_route_documents_the_shape_of_its_answer(client):
+    doc = client.get("/openapi.json").json()
+    seen = 0
+    for path, item in doc["paths"].items():
+        if not path.startswith(REGISTRY_PATHS):
+            continue
+        for method, op in item.items():
+            seen += 1
+            ok = next(v for k, v in op["responses"].items() if k.startswith("2"))
+            content = ok.get("content", {})
+            assert content, f"{method.upper()} {path} documents no answer"
+            if path in BINARY:
+                continue
+            schema = next(iter(content.values())).get("schema", {})
+            assert schema.get("$ref") or schema.get("items", {}).get("$ref"), f"{method.upper()} {path}: {schema}"
+    assert seen >= 20
+
+
+def test_a_layer_answers_geojson_with_its_media_type(client, district):
+    answer = client.get("/api/v1/layers/rental_house.geojson", headers=district.headers("district_op"))
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/geo+json")
+    assert answer.json()["type"] == "FeatureCollection"
+
+
+def test_the_register_answer_shows_the_mapping_as_stored(client, district):
+    from tests.registry.test_reports import readme_mapping, readme_template
+
+    mapping = readme_mapping()
+    answer = client.post(
+        "/api/v1/reports/templates",
+        headers=district.headers("steward"),
+        files={"file": ("t.xlsx", readme_template())},
+        data={"code": "readme", "name": "独居老人统计", "mapping": json.dumps(mapping, ensure_ascii=False)},
+    )
+    assert answer.status_code == 201, answer.text
+    shown = answer.json()["mapping"]
+    assert shown["cells"]["B3"] == {"query": "people_count", "params": {"tag": "独居老人"}}
+    assert shown["tables"][0]["start"] == "A7" and shown["tables"][0]["overflow"] == "insert"
+    listed = client.get("/api/v1/reports/templates", headers=district.headers("steward")).json()
+    assert listed[0]["mapping"] == shown

@@ -7,7 +7,7 @@ from gridbrain.cli import app
 from gridbrain.config import get_settings
 from gridbrain.core.db import make_engine
 from gridbrain.migrate import upgrade
-from gridbrain.registry import importer
+from gridbrain.registry import notify
 from tests.registry.helpers import person_id, write_csv
 
 
@@ -45,9 +45,9 @@ def test_the_export_command_prints_csv(cli_db, tmp_path):
 
 def test_the_steward_digest_goes_by_smtp_only_when_configured(monkeypatch):
     monkeypatch.delenv("GRIDBRAIN_SMTP_HOST", raising=False)
-    assert isinstance(importer.default_notifier(), importer.LogNotifier)
+    assert isinstance(notify.default_notifier(), notify.LogNotifier)
     monkeypatch.setenv("GRIDBRAIN_SMTP_HOST", "mail.example.org")
     monkeypatch.setenv("GRIDBRAIN_STEWARD_EMAIL", "steward@example.org")
-    notifier = importer.default_notifier()
-    assert isinstance(notifier, importer.SmtpNotifier)
+    notifier = notify.default_notifier()
+    assert isinstance(notifier, notify.SmtpNotifier)
     assert (notifier.host, notifier.port, notifier.to) == ("mail.example.org", 25, "steward@example.org")

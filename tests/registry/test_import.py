@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from gridbrain.core import auth, clock
-from gridbrain.registry import importer, service
+from gridbrain.registry import importer, reads
 from gridbrain.registry.model import Kind
 from gridbrain.registry.tables import people, quarantine, record_fixes, record_versions
 from tests.registry.helpers import FakeMatcher, credit_code, person_id, write_csv, write_jsonl
@@ -37,9 +37,9 @@ def test_a_second_import_with_a_changed_phone_overwrites_and_keeps_the_old_versi
     assert (r2.read, r2.accepted, r2.changed, r2.new) == (1, 1, 1, 0)
 
     actor = steward(uow)
-    now = service.get_record(uow, actor, Kind.PERSON, pid)
+    now = reads.get_record(uow, actor, Kind.PERSON, pid)
     assert now.values["phone"] == "13900000002"
-    then = service.get_record(uow, actor, Kind.PERSON, pid, service.parse_as_of("2026-02-01"))
+    then = reads.get_record(uow, actor, Kind.PERSON, pid, reads.parse_as_of("2026-02-01"))
     assert then.values["phone"] == "13800000001"
     assert then.values["tags"] == ["独居老人"]
     history = uow.execute(sa.select(record_versions)).all()
@@ -180,7 +180,7 @@ def test_enterprises_import_from_xlsx(district, uow, tmp_path):
     wb.save(tmp_path / "e.xlsx")
     r = importer.import_file(uow, steward(uow), "enterprise", tmp_path / "e.xlsx", matcher=None, notifier=Digests())
     assert (r.read, r.accepted, r.quarantined) == (2, 1, 1)
-    view = service.get_record(uow, steward(uow), Kind.ENTERPRISE, credit_code(1))
+    view = reads.get_record(uow, steward(uow), Kind.ENTERPRISE, credit_code(1))
     assert view.values["industry"] == "软件和信息技术服务业"
 
 
@@ -194,7 +194,7 @@ def test_a_house_takes_its_key_from_the_matched_standard_address(district, uow, 
     )
     r = importer.import_file(uow, steward(uow), "house", f, matcher=fake, notifier=Digests())
     assert (r.accepted, r.quarantined) == (1, 1)
-    house = service.get_record(uow, steward(uow), Kind.HOUSE, "ADDR0501")
+    house = reads.get_record(uow, steward(uow), Kind.HOUSE, "ADDR0501")
     assert (house.values["occupancy"], house.values["residents"], house.values["grid_code"]) == ("出租", 3, grid)
     item = uow.execute(sa.select(quarantine)).one()
     assert item.reasons == [{"field": "address", "rule": "not matched to a standard address (the key)"}]
@@ -214,12 +214,13 @@ def test_a_place_must_belong_to_a_known_layer(district, uow, tmp_path):
 
 def test_each_committed_batch_announces_the_changed_records_once(district, uow, tmp_path):
     from gridbrain.core import signals
+    from gridbrain.registry.signals import RecordsChanged
 
-    heard = []
-    signals.connect("registry:records:changed", heard.append)
+    heard: list[RecordsChanged] = []
+    signals.connect(RecordsChanged, heard.append)
     rows = [[person_id(60 + i), "甲", "男", "1950-03-01", "", "", "", ""] for i in range(5)]
     importer.import_file(uow, steward(uow), "person", write_csv(tmp_path / "p.csv", rows), matcher=None, batch_size=2)
-    assert [s.payload["new"] for s in heard] == [2, 2, 1]
+    assert [s.new for s in heard] == [2, 2, 1]
 
 
 def test_records_imported_by_an_unrestricted_admin_stay_visible_to_the_district(district, uow, tmp_path):
@@ -230,5 +231,5 @@ def test_records_imported_by_an_unrestricted_admin_stay_visible_to_the_district(
                                        ["330110", "乙", "", "", "", "", "", ""]])  # fmt: skip
     importer.import_file(uow, admin, "person", f, matcher=None, notifier=Digests())
     district_steward = steward(uow)
-    assert service.get_record(uow, district_steward, Kind.PERSON, person_id(80)).values["area_code"] == district.code
+    assert reads.get_record(uow, district_steward, Kind.PERSON, person_id(80)).values["area_code"] == district.code
     assert queue.list_items(uow, district_steward)[0] == 1

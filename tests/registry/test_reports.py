@@ -1,17 +1,19 @@
 """Reports filled from the library (智减负): figures match a hand count, formatting is kept."""
 
 import io
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
-from gridbrain.core import auth
+from gridbrain.core import auth, clock
 from gridbrain.core.errors import Invalid
-from gridbrain.registry import reports, service
-from gridbrain.registry.model import ENTERPRISE, HOUSE, PERSON
+from gridbrain.registry import reports, storage, templates
+from gridbrain.registry.model import ENTERPRISE, HOUSE, PERSON, RegisterTemplate
 from tests.registry.helpers import credit_code, person_id
 
 
@@ -59,14 +61,14 @@ def seed(district, uow):
          "grid_code": grid, "area_code": grid, "tags": tags}
         for i, (grid, tags) in enumerate(tagged)
     ]  # fmt: skip
-    service.upsert_batch(uow, PERSON, rows, source="import", actor=steward)
+    storage.upsert_batch(uow, PERSON, rows, source="import", actor=steward)
     houses = [(g[0], "出租"), (g[1], "出租"), (g[1], "自住"), (g[4], "出租")]
-    service.upsert_batch(uow, HOUSE, [
+    storage.upsert_batch(uow, HOUSE, [
         {"address_code": f"H{i}", "address": f"星河路{i}号", "occupancy": occ, "grid_code": grid, "area_code": grid}
         for i, (grid, occ) in enumerate(houses)
     ], source="import", actor=steward)  # fmt: skip
     firms = [(g[0], "零售业"), (g[2], "零售业"), (g[3], "餐饮业"), (g[5], "零售业")]
-    service.upsert_batch(uow, ENTERPRISE, [
+    storage.upsert_batch(uow, ENTERPRISE, [
         {"uscc": credit_code(i), "name": f"企业{i}", "industry": ind, "grid_code": grid, "area_code": grid}
         for i, (grid, ind) in enumerate(firms)
     ], source="import", actor=steward)  # fmt: skip
@@ -76,9 +78,11 @@ def seed(district, uow):
 
 def test_a_filled_report_matches_the_hand_count_and_keeps_the_formatting(district, uow):
     steward = seed(district, uow)
-    reports.register_template(uow, steward, "elderly-alone", "独居老人统计", template_bytes(), MAPPING)
+    templates.register_template(
+        uow, steward, RegisterTemplate("elderly-alone", "独居老人统计", template_bytes(), MAPPING)
+    )
     street = district.streets[0]
-    wb = openpyxl.load_workbook(io.BytesIO(reports.fill(uow, steward, "elderly-alone", street)))
+    wb = openpyxl.load_workbook(io.BytesIO(templates.fill(uow, steward, "elderly-alone", street)))
     ws = wb["汇总"]
     assert ws["B2"].value == "仓前街道"
     assert ws["B3"].value == 3  # g0, g1, g2 in street 1; g4 is in street 2
@@ -105,9 +109,84 @@ def test_the_same_data_exports_as_csv_for_a_department_system(district, uow):
 
 def test_a_mapping_that_names_an_unknown_query_or_cell_is_refused(district, uow):
     steward = auth.find_user(uow, "steward")
+    bad = {"cells": {"B2": {"query": "nope"}}}
     with pytest.raises(Invalid, match="query"):
-        reports.register_template(uow, steward, "x", "x", template_bytes(), {"cells": {"B2": {"query": "nope"}}})
+        templates.register_template(uow, steward, RegisterTemplate("x", "x", template_bytes(), bad))
     with pytest.raises(Invalid, match="defined name"):
-        reports.register_template(
-            uow, steward, "x", "x", template_bytes(), {"cells": {"no_such_name": {"query": "today"}}}
+        templates.register_template(
+            uow, steward, RegisterTemplate("x", "x", template_bytes(), {"cells": {"no_such_name": {"query": "today"}}})
         )
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_mapping() -> dict:
+    text = README.read_text("utf-8")
+    block = text.split("<!-- report-mapping-example -->")[1].split("<!-- /report-mapping-example -->")[0]
+    return yaml.safe_load(block.split("```yaml")[1].split("```")[0])
+
+
+def readme_template() -> bytes:
+    """The template the README's worked example describes, cell by cell."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    ws["A1"] = "独居老人情况统计表"
+    ws["A2"], ws["A3"] = "填报区域", "独居老人总数"
+    ws["A6"], ws["B6"], ws["C6"] = "社区编码", "社区", "人数"
+    ws["A7"].font = Font(italic=True)
+    ws["A9"], ws["C9"] = "合计", "=SUM(C7:C8)"
+    ws["A11"] = "填表人："
+    ws.merge_cells("A11:B11")
+    ws.row_dimensions[11].height = 30
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_the_readme_worked_example_fills_and_moves_the_total_and_the_signature_down(district, uow):
+    steward = seed(district, uow)
+    clock.set_now(datetime(2026, 6, 1, 9, 0))
+    registered = templates.register_template(
+        uow, steward, RegisterTemplate("readme", "独居老人统计", readme_template(), readme_mapping())
+    )
+    assert registered["mapping"] == readme_mapping()
+    ws = openpyxl.load_workbook(io.BytesIO(templates.fill(uow, steward, "readme", district.code)))["汇总"]
+    rows = [[c.value for c in row] for row in ws["A7:C9"]]
+    assert [r[2] for r in rows] == [2, 1, 1]  # three communities, 4 people in all (hand count in seed)
+    assert ws["A8"].font.italic and ws["A9"].font.italic
+    assert (ws["A10"].value, ws["C10"].value) == ("合计", "=SUM(C7:C9)")
+    assert ws["A11"].value is None and ws["A12"].value == "填表人："
+    assert ws["D12"].value is not None and ws["D11"].value is None  # the date moved with its line
+    assert "A12:B12" in {str(m) for m in ws.merged_cells.ranges} and ws.row_dimensions[12].height == 30
+    assert ws["B3"].value == 4
+
+
+def test_a_block_set_to_refuse_names_the_rows_it_would_overwrite(district, uow):
+    steward = seed(district, uow)
+    mapping = readme_mapping()
+    mapping["tables"][0]["overflow"] = "refuse"
+    templates.register_template(uow, steward, RegisterTemplate("strict", "独居老人统计", readme_template(), mapping))
+    with pytest.raises(Invalid) as e:
+        templates.fill(uow, steward, "strict", district.code)
+    assert "第9行（合计）" in str(e.value) and "room for 2" in str(e.value)
+
+
+def test_a_block_that_fits_its_room_inserts_nothing(district, uow):
+    steward = seed(district, uow)
+    templates.register_template(uow, steward, RegisterTemplate("fits", "独居老人统计", readme_template(),
+                                                               readme_mapping()))  # fmt: skip
+    street = district.streets[0]  # two communities: the room of two rows is enough
+    ws = openpyxl.load_workbook(io.BytesIO(templates.fill(uow, steward, "fits", street)))["汇总"]
+    assert (ws["A9"].value, ws["C9"].value) == ("合计", "=SUM(C7:C8)") and ws["A11"].value == "填表人："
+
+
+def test_a_total_in_another_sheet_follows_the_rows_it_counts():
+    from gridbrain.registry.workbook import Insertion, shift_formula
+
+    moved = Insertion("汇总", at=9, amount=2, grow_from=6)
+    assert shift_formula("='汇总'!C9*2", False, moved) == "='汇总'!C11*2"
+    assert shift_formula("=SUM(C7:C8)", True, moved) == "=SUM(C7:C10)"
+    assert shift_formula("=SUM(企业!C7:C8)", True, moved) == "=SUM(企业!C7:C8)"
+    assert shift_formula("=B3+SUM(A:A)", True, moved) == "=B3+SUM(A:A)"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from gridbrain.core import auth, clock
 from gridbrain.core.errors import Invalid, NotFound
-from gridbrain.registry import service, verification
+from gridbrain.registry import reads, storage, verification
 from gridbrain.registry.model import PERSON, Kind
 from gridbrain.registry.tables import people, record_versions, verification_tasks
 from tests.registry.helpers import person_id
@@ -23,7 +23,7 @@ def seed(uow, grid, n, *, verified_at=None):
             "area_code": grid, "residence_address": f"星河路{i}号", "address_match": "matched",
             "residence_address_code": f"A{i:05d}",
         })  # fmt: skip
-    service.upsert_batch(uow, PERSON, records, source="import", actor=actor)
+    storage.upsert_batch(uow, PERSON, records, source="import", actor=actor)
     if verified_at is not None:
         uow.execute(people.update().values(verified_at=verified_at))
     uow.commit()
@@ -38,10 +38,10 @@ def test_a_task_that_confirms_everything_changes_nothing_but_the_verified_date(d
     worker = auth.find_user(uow, "grid1_worker")
     assert verification.generate_due(uow, worker) == 1
     task = verification.list_tasks(uow, worker)[0]
-    assert task["held"]["phone"] == before["phone"]  # the worker sees what is held
+    assert task.held["phone"] == before["phone"]  # the worker sees what is held
     clock.advance(timedelta(days=3))
-    answered = verification.answer(uow, worker, task["id"], {})
-    assert answered["status"] == "confirmed" and answered["changed_fields"] == []
+    answered = verification.answer(uow, worker, task.task.id, {})
+    assert answered.task.status == "confirmed" and answered.task.changed_fields == ()
     after = dict(uow.execute(sa.select(people)).one()._mapping)
     assert after.pop("verified_at") is not None and before.pop("verified_at") is None
     assert after == before
@@ -55,11 +55,11 @@ def test_a_changed_phone_is_a_versioned_update_by_the_grid_worker(district, uow)
     verification.generate_due(uow, worker)
     task = verification.list_tasks(uow, worker)[0]
     clock.advance(timedelta(days=1))
-    answered = verification.answer(uow, worker, task["id"], {"phone": "139 0000 1111"})
-    assert answered["status"] == "changed" and answered["changed_fields"] == ["phone"]
+    answered = verification.answer(uow, worker, task.task.id, {"phone": "139 0000 1111"})
+    assert answered.task.status == "changed" and answered.task.changed_fields == ("phone",)
     row = uow.execute(sa.select(people)).one()
     assert (row.phone, row.source, row.updated_by) == ("13900001111", "grid_worker", "grid1_worker")
-    old = service.get_record(uow, worker, Kind.PERSON, pid, datetime(2026, 5, 1, 12, 0, tzinfo=clock.CHINA))
+    old = reads.get_record(uow, worker, Kind.PERSON, pid, datetime(2026, 5, 1, 12, 0, tzinfo=clock.CHINA))
     assert old.values["phone"] == "13800000000"
 
 
@@ -69,10 +69,10 @@ def test_a_grid_worker_cannot_send_a_broken_value_or_touch_the_key(district, uow
     verification.generate_due(uow, worker)
     task = verification.list_tasks(uow, worker)[0]
     with pytest.raises(Invalid) as e:
-        verification.answer(uow, worker, task["id"], {"phone": "12"})
+        verification.answer(uow, worker, task.task.id, {"phone": "12"})
     assert e.value.field == "phone"
     with pytest.raises(Invalid):
-        verification.answer(uow, worker, task["id"], {"id_number": person_id(999)})
+        verification.answer(uow, worker, task.task.id, {"id_number": person_id(999)})
 
 
 def test_tasks_of_another_grid_are_invisible_to_a_grid_worker(district, uow):
@@ -118,7 +118,7 @@ def test_an_address_change_from_elsewhere_creates_a_task_for_the_new_grid(distri
         "address_match": "matched",
     }
     clock.advance(timedelta(days=1))
-    service.upsert_batch(uow, PERSON, [moved], source="public_security", actor=steward)
+    storage.upsert_batch(uow, PERSON, [moved], source="public_security", actor=steward)
     uow.commit()
     task = uow.execute(sa.select(verification_tasks)).one()
     assert (task.reason, task.grid_code, task.record_key) == ("signal", district.grids[3], pid)
