@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gridbrain.areas import locator
+from gridbrain.areas.model import haversine_m
 from gridbrain.areas.service import check_point
 from gridbrain.catalog.model import Catalog, Matter, Nature, decide
 from gridbrain.catalog.nature import guess as guess_nature
@@ -29,7 +30,7 @@ from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many, one_of
 from gridbrain.core.errors import DomainError, Invalid, MissingField
 from gridbrain.events import classify as classifier
-from gridbrain.events import dispatch, model, outbox, trail
+from gridbrain.events import dispatch, matters, model, outbox, places, trail
 from gridbrain.events.model import Action, Status
 from gridbrain.events.settings import get_event_settings
 from gridbrain.events.tables import events
@@ -70,7 +71,7 @@ def warm(engine: sa.engine.Engine) -> None:
     of the first one, then take all that was loaded out of the garbage collector's sight: a full
     collection walks every object of the process, and with the model and jieba's dictionary
     in memory that is ~90 ms with every request of the process waiting (BENCHMARKS.md)."""
-    classifier.classify_many(trail.catalog(), ["小区门口垃圾堆放"])
+    classifier.classify_many(matters.catalog(), ["小区门口垃圾堆放"])
     locator.locator_for(engine)
     gc.collect()
     gc.freeze()  # what lives now lives as long as the process: never scanned again
@@ -123,7 +124,7 @@ class _Draft:
     confidence: float | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)
     primary: str | None = None  # the open event this one duplicates
-    target: dispatch.Target | None = None
+    target: model.Target | None = None
     row: dict[str, Any] = field(default_factory=dict)
     second: tuple[Action, Status, str | None] | None = None  # the move after `reported`, its status, note
 
@@ -140,9 +141,9 @@ def _draft(uow: UnitOfWork, cat: Catalog, actor: Actor, r: Report, index: int) -
         if d.grid_code is None:
             d.triage_reason = "outside_district"
     elif d.address_text:
-        place = classifier.match_address(uow.engine, d.address_text, uow.conn)
+        place = places.match_address(uow.engine, d.address_text, uow.conn)
         if place is None or not place.grid_code:
-            d.triage_reason = "no_location" if not classifier.address_matcher_available() else "address_unresolved"
+            d.triage_reason = "address_unresolved"
         else:
             d.grid_code, d.lat, d.lng, d.address_code = place.grid_code, place.lat, place.lng, place.address_code
             d.address_text = place.address_text
@@ -198,7 +199,7 @@ def _find_duplicates(uow: UnitOfWork, drafts: list[_Draft], at: datetime) -> Non
         best = (hit[0], hit[1].id) if hit is not None else None  # the nearest stored event, measured once
         for f in fresh:
             if f.matter.code == d.matter.code:  # type: ignore[union-attr]
-                dist = model.distance_m(d.lat, d.lng, f.lat, f.lng)  # type: ignore[arg-type]
+                dist = haversine_m(d.lat, d.lng, f.lat, f.lng)  # type: ignore[arg-type]
                 if dist <= settings.duplicate_distance_m and (best is None or dist < best[0]):
                     best = (dist, f.row["id"])
         if best is not None:
@@ -243,7 +244,7 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
     error (naming field and rule) and costs the others nothing. Idempotent by (channel,
     external_id), within the batch too."""
     now = clock.now()
-    cat = trail.catalog()
+    cat = matters.catalog()
     results: list[Intake | DomainError | None] = [None] * len(items)
     drafts: list[_Draft] = []
     first_of_key: dict[tuple[str, str], _Draft] = {}

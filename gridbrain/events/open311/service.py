@@ -333,4 +333,4 @@ def rate_request(uow: UnitOfWork, request_id: str, form: dict[str, str]) -> dict
     if not raw.isdigit():
         raise Invalid("rating", "an integer from 1 to 5")
     ev = service.rate(uow, actor, request_id, rating=int(raw), comment=form.get("comment") or None)
-    return {"service_request_id": ev["id"], "satisfaction": ev["satisfaction"]}
+    return {"service_request_id": ev.id, "satisfaction": ev.satisfaction}
