@@ -21,8 +21,8 @@ from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.codes import CodeError, area_level
 from gridbrain.core.db import UnitOfWork, one_of
-from gridbrain.core.errors import Invalid, MissingField
-from gridbrain.core.levels import Level, area_at_level
+from gridbrain.core.errors import Forbidden, Invalid, MissingField
+from gridbrain.core.levels import LEVELS, Level, area_at_level
 from gridbrain.core.scoping import Scope
 from gridbrain.core.tables import users
 from gridbrain.events import model
@@ -133,13 +133,15 @@ def target_of(d: Directory, planned: Plan, grid_code: str) -> Target | None:
 
 
 def explicit(uow: UnitOfWork, matter: Matter | None, department_code: str, grid_code: str | None) -> Target:
-    """An operator's own choice of department; the out-of-list filter still applies to grids."""
+    """An operator's own choice of department: it must exist and serve the event's place
+    (`grid_code`, when the event has one); the out-of-list filter still applies to grids."""
     prefix, _, type_code = department_code.partition(":")
     if not type_code:
         raise Invalid("department_code", "'<area prefix>:<type>'")
     if type_code == "grid":
         if len(prefix) != 15:
             raise Invalid("department_code", "a grid department is '<15-digit grid code>:grid'")
+        _serves(department_code, prefix, grid_code)
         if matter is not None and not matter.grid_list and not delegated(uow, matter.code, prefix):
             raise Invalid(
                 "department_code",
@@ -151,8 +153,21 @@ def explicit(uow: UnitOfWork, matter: Matter | None, department_code: str, grid_
     row = uow.execute(sa.select(departments).where(departments.c.code == department_code)).first()
     if row is None:
         raise Invalid("department_code", "exists", f"no department {department_code}")
-    level = Level(area_level(row.area_code).label)
-    return Target(level, department_code, row.area_code)
+    _serves(department_code, row.area_code, grid_code)
+    label = area_level(row.area_code).label
+    if label not in LEVELS:
+        raise Invalid("department_code", "level", f"{department_code} is not a grid, community, street or district one")
+    return Target(Level(label), department_code, row.area_code)
+
+
+def _serves(department_code: str, area_code: str, grid_code: str | None) -> None:
+    """A department serves the events placed inside its area."""
+    if grid_code is not None and not Scope.of_area(area_code).covers(grid_code):
+        raise Invalid(
+            "department_code",
+            "serves_area",
+            f"department {department_code} does not serve grid {grid_code} (它不负责该网格)",
+        )
 
 
 def level_target(uow: UnitOfWork, matter: Matter, level: Level | str, grid_code: str) -> Target:
@@ -252,7 +267,7 @@ def add_delegation(
 ) -> int:
     """Approve delegating an out-of-list matter to the grid workers of an area (with funding and handbook)."""
     if actor.role not in (Role.ADMIN, Role.DISTRICT_OPERATOR):
-        raise Invalid("role", "only the district may approve a delegation to grid workers")
+        raise Forbidden(f"{actor.role} {actor.username} may not approve a delegation: only the district may")
     if not funding_note.strip():
         raise MissingField("funding_note")
     if not handbook_url.strip():
