@@ -22,40 +22,21 @@ import sqlalchemy as sa
 from gridbrain.areas import locator
 from gridbrain.areas.model import haversine_m
 from gridbrain.areas.service import check_point
-from gridbrain.catalog.model import Catalog, Matter, Nature, decide
+from gridbrain.catalog.model import Catalog, Matter, decide
 from gridbrain.catalog.nature import guess as guess_nature
 from gridbrain.config import get_settings
 from gridbrain.core import audit, clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many, one_of
-from gridbrain.core.errors import DomainError, Invalid, MissingField
+from gridbrain.core.errors import DomainError, Invalid
 from gridbrain.events import classify as classifier
 from gridbrain.events import dispatch, matters, model, outbox, places, trail
 from gridbrain.events.model import Action, Status
+from gridbrain.events.model.report import CHANNELS, Report, check_report
 from gridbrain.events.settings import get_event_settings
 from gridbrain.events.tables import events
 
-CHANNELS = ("hotline_12345", "app", "patrol", "department", "iot", "video_ai", "system")
-
-
-@dataclass
-class Report:
-    """One problem as it arrives on any channel (一个口子进)."""
-
-    channel: str
-    text: str
-    external_id: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    crs: str = "wgs84"
-    address: str | None = None
-    matter_code: str | None = None
-    parameters: dict[str, Any] | None = None
-    nature: str | None = None
-    reporter_name: str | None = None
-    reporter_phone: str | None = None
-    reporter_contact: str | None = None
-    media_url: str | None = None
+__all__ = ["CHANNELS", "Intake", "Report", "check_report", "report", "report_many", "warm"]
 
 
 @dataclass
@@ -75,34 +56,6 @@ def warm(engine: sa.engine.Engine) -> None:
     locator.locator_for(engine)
     gc.collect()
     gc.freeze()  # what lives now lives as long as the process: never scanned again
-
-
-def check_report(r: Report) -> None:
-    """Refuse a report that cannot become an event, naming the field and the rule."""
-    if r.channel not in CHANNELS:
-        raise Invalid("channel", f"one of {', '.join(CHANNELS)}")
-    if not (r.text or "").strip():
-        raise MissingField("text")
-    if len(r.text) > 4000:
-        raise Invalid("text", "at most 4000 characters")
-    if r.external_id is not None and not 1 <= len(r.external_id) <= 64:
-        raise Invalid("external_id", "1-64 characters")
-    if (r.lat is None) != (r.lng is None):
-        raise Invalid("lat" if r.lat is None else "lng", "lat and lng come together")
-    if r.lat is None and not (r.address or "").strip():
-        raise MissingField("location")  # lat/lng or address
-    if r.address is not None and len(r.address) > 200:
-        raise Invalid("address", "at most 200 characters")
-    if r.nature is not None and r.nature not in {n.value for n in Nature}:
-        raise Invalid("nature", f"one of {', '.join(n.value for n in Nature)}")
-    if r.reporter_name is not None and len(r.reporter_name) > 32:
-        raise Invalid("reporter.name", "at most 32 characters")
-    if r.reporter_phone is not None and not (
-        r.reporter_phone.replace("-", "").replace("+", "").isdigit() and 5 <= len(r.reporter_phone) <= 20
-    ):
-        raise Invalid("reporter.phone", "digits, 5-20 characters")
-    if r.parameters is not None and not isinstance(r.parameters, dict):
-        raise Invalid("parameters", "an object")
 
 
 @dataclass
@@ -266,20 +219,29 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
     _classify(cat, drafts)
     _find_duplicates(uow, drafts, now)
     _route(uow, drafts)
+    _settle(drafts, now, get_settings().district_code, cat.version)
+    _write(uow, drafts, results, now)
+    for i, first in repeats:
+        done = results[first.index]
+        assert isinstance(done, Intake)
+        results[i] = Intake(done.event, created=False, duplicate_of=done.duplicate_of)
+    assert all(r is not None for r in results), "every report of the batch is answered"
+    return [r for r in results if r is not None]
 
-    district = get_settings().district_code
+
+def _settle(drafts: list[_Draft], now: datetime, district: str, catalog_version: str) -> None:
+    """Each draft's row, already in its second state (linked, dispatched or in triage): the row
+    goes in once, and both transitions are recorded after it."""
+    note: str | None
     for d in drafts:
-        d.row = _row(d, now, district, cat.version)
-        # the row goes in once, already in its second state; both transitions are recorded after it
+        d.row = _row(d, now, district, catalog_version)
         if d.primary is not None:
             second, note = Action.CANCEL, f"duplicate of {d.primary}"
             d.row["duplicate_of"] = d.primary
         elif d.target is not None:
-            second, note = Action.DISPATCH, None
-            if d.target.filtered:
-                note = "out-of-list: lifted off the grid (清单外事项下派过滤)"
+            second, note = Action.DISPATCH, (model.LIFTED if d.target.filtered else None)
             d.row.update(
-                level=d.target.level,
+                level=d.target.level.value,
                 department_code=d.target.department_code,
                 area_code=d.target.area_code,
                 assignee=d.target.assignee,
@@ -292,6 +254,10 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
         d.row.update(status=to.value, transitions_count=2)
         d.second = (second, to, note)
 
+
+def _write(uow: UnitOfWork, drafts: list[_Draft], results: list[Intake | DomainError | None], now: datetime) -> None:
+    """Insert the batch's events and all they leave behind; answer each draft's result (the
+    event it made, or the one a concurrent retry made first)."""
     created = _insert(uow, [d.row for d in drafts])
     lost = [d for d in drafts if d.row["id"] not in created]  # a concurrent retry won the race
     existing = _existing(uow, [(d.report.channel, d.report.external_id or "") for d in lost])
@@ -324,12 +290,6 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
             uow.execute(_COUNT_REPORTS, [{"primary": p, "n": n, "at": now} for p, n in sorted(linked.items())])
         audit.record_many(uow, links)
         outbox.enqueue_many(uow, notices)
-    for i, first in repeats:
-        done = results[first.index]
-        assert isinstance(done, Intake)
-        results[i] = Intake(done.event, created=False, duplicate_of=done.duplicate_of)
-    assert all(r is not None for r in results), "every report of the batch is answered"
-    return [r for r in results if r is not None]
 
 
 # the open event a duplicate was linked to counts one more reporter

@@ -202,6 +202,9 @@ def test_an_event_goes_to_its_row_and_back_unchanged():
     assert Event.of({**row, "unknown_column": 1}) == ev
 
 
+PURE = {"gridbrain.core.errors", "gridbrain.core.levels", "gridbrain.core.codes", "gridbrain.catalog.model"}
+
+
 def test_every_module_of_the_events_model_is_pure():
     impure = {"sqlalchemy", "fastapi", "starlette", "httpx", "psycopg", "os", "pathlib", "socket"}
     root = Path(model.__file__).parent
@@ -213,4 +216,9 @@ def test_every_module_of_the_events_model_is_pure():
             for name in names:
                 assert name.split(".")[0] not in impure, f"{path.name} imports {name}"
                 if name.startswith("gridbrain.") and not name.startswith("gridbrain.events"):
-                    assert name in {"gridbrain.core.errors", "gridbrain.core.levels", "gridbrain.core.codes"}, name
+                    assert name in {
+                        "gridbrain.core.errors",
+                        "gridbrain.core.levels",
+                        "gridbrain.core.codes",
+                        "gridbrain.catalog.model",
+                    }, name
