@@ -264,7 +264,7 @@ def _parse_date(raw: str | None, field: str) -> datetime | None:
         at = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
         raise Invalid(field, "w3 datetime", f"{field} must be an ISO 8601 date-time") from None
-    return at if at.tzinfo else at.replace(tzinfo=clock.CHINA)
+    return clock.aware(at)
 
 
 def get_requests(uow: UnitOfWork, query: dict[str, str]) -> list[ServiceRequestPublic]:
