@@ -29,6 +29,7 @@ from gridbrain.core import audit, clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many, one_of
 from gridbrain.core.errors import DomainError, Invalid
+from gridbrain.core.levels import Level
 from gridbrain.events import classify as classifier
 from gridbrain.events import dispatch, matters, model, outbox, places, trail
 from gridbrain.events.model import Action, Status
@@ -73,7 +74,7 @@ class _Draft:
     triage_reason: str | None = None
     matter: Matter | None = None
     params: dict[str, Any] | None = None
-    level: str | None = None
+    level: Level | None = None
     confidence: float | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)
     primary: str | None = None  # the open event this one duplicates
@@ -106,7 +107,7 @@ def _draft(uow: UnitOfWork, cat: Catalog, actor: Actor, r: Report, index: int) -
             raise Invalid("matter_code", "exists", f"no matter {r.matter_code} in catalog {cat.version}")
         d.matter = cat.get(r.matter_code)
         decision = decide(d.matter, r.parameters)
-        d.params, d.level, d.confidence = dict(decision.parameters), decision.level.value, 1.0
+        d.params, d.level, d.confidence = dict(decision.parameters), decision.level, 1.0
     elif r.parameters:
         raise Invalid("parameters", "needs matter_code", "parameters are given with the matter they belong to")
     return d
@@ -126,7 +127,7 @@ def _classify(cat: Catalog, drafts: list[_Draft]) -> None:
             d.matter = cat.get(d.candidates[0]["matter_code"])
             d.confidence = d.candidates[0]["confidence"]
             try:
-                d.params, d.level = {}, decide(d.matter, {}).level.value
+                d.params, d.level = {}, decide(d.matter, {}).level
             except DomainError:
                 d.triage_reason = d.triage_reason or "parameters_needed"
         else:
@@ -174,8 +175,8 @@ def _route(uow: UnitOfWork, drafts: list[_Draft]) -> None:
     directory.prefetch_delegations({d.matter.code for d in routable if not d.matter.grid_list})  # type: ignore[union-attr]
     plans = [dispatch.plan(directory, d.matter, d.level, d.grid_code) for d in routable]  # type: ignore[arg-type]
     directory.prefetch(
-        department_codes=[code for level, code, _, _ in plans if level != "grid"],
-        grid_codes=[area for level, _, _, area in plans if level == "grid"],
+        department_codes=[code for level, code, _, _ in plans if level != Level.GRID],
+        grid_codes=[area for level, _, _, area in plans if level == Level.GRID],
     )
     for d, planned in zip(routable, plans, strict=True):
         d.target = dispatch.target_of(directory, planned, d.grid_code)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, MissingField, NotFound, Unauthenticated
+from gridbrain.core.levels import Level
 from gridbrain.events import intake as service
 from gridbrain.events.actions import rate
 from gridbrain.events.intake import CHANNELS, Report
@@ -198,7 +199,7 @@ def _agency(uow: UnitOfWork, ev: dict[str, Any]) -> str | None:
     code = ev.get("department_code")
     if not code:
         return None
-    if ev.get("level") == "grid":
+    if ev.get("level") == Level.GRID:
         return "网格员"
     row = uow.execute(sa.select(departments.c.name).where(departments.c.code == code)).first()
     return str(row.name) if row else code
