@@ -7,25 +7,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse
 
+from gridbrain.core.errors import MissingField
 from gridbrain.core.web import AsyncUser, CurrentUser, UowDep
-from gridbrain.events import dispatch, photos, service
-from gridbrain.events.model import Action
+from gridbrain.events import actions, dispatch, photos, queries
 from gridbrain.events.open311.api import router as open311_router
 from gridbrain.events.schemas import (
     ActionBody,
+    CreatedId,
     DelegationBody,
     EventCreate,
     EventCreated,
+    EventDetailPublic,
     EventPage,
     EventPublic,
     EventSummary,
     FollowBody,
+    PhotoCreated,
+    PhotoPublic,
+    ReturnVisitPublic,
 )
 
 native = APIRouter(prefix="/api/v1", tags=["events"])
@@ -63,31 +67,16 @@ def list_events(
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventPage:
     """Events in the user's area, newest first."""
-    p = service.list_events(
-        uow,
-        user,
-        status=status,
-        area=area,
-        matter=matter,
-        channel=channel,
-        since=since,
-        until=until,
-        page=page,
-        per_page=per_page,
-    )
+    f = queries.Filter(status=status, area=area, matter=matter, channel=channel, since=since, until=until)
+    p = queries.list_events(uow, user, f, page=page, per_page=per_page)
     return EventPage(items=[EventSummary.of(e) for e in p.items], total=p.total, page=p.page, per_page=p.per_page)
 
 
-@native.get("/events/{event_id}")
-def get_event(event_id: str, user: CurrentUser, uow: UowDep) -> dict[str, Any]:
+@native.get("/events/{event_id}", response_model=EventDetailPublic)
+def get_event(event_id: str, user: CurrentUser, uow: UowDep) -> EventDetailPublic:
     """One event with its timeline and the extensions other capabilities add (deadlines, cards)."""
-    ev = service.get_event(uow, user, event_id)
-    out = EventPublic.of_actor(user, ev).model_dump(mode="json")
-    out["timeline"] = jsonable_encoder(ev["timeline"])
-    out["photos"] = jsonable_encoder(photos.photos_of(uow, event_id))
-    for key, value in ev["extensions"].items():
-        out[key] = jsonable_encoder(value)
-    return out
+    d = queries.detail(uow, user, event_id)
+    return EventDetailPublic.of_detail(user, d, photos.photos_of(uow, event_id))
 
 
 @native.post("/events/{event_id}/actions/{action}", response_model=EventPublic)
@@ -98,64 +87,38 @@ def do_action(
     dispatch, reroute, escalate, triage) or `assign` / `rate`. An illegal one answers 409 naming
     the current status and the allowed actions."""
     b = body or ActionBody()
-    note = b.note or b.reason
     if action == "assign":
         if not b.assignee:
-            from gridbrain.core.errors import MissingField
-
             raise MissingField("assignee")
-        ev = service.assign(uow, user, event_id, username=b.assignee)
+        actions.assign(uow, user, event_id, username=b.assignee)
     elif action == "rate":
         if b.rating is None:
-            from gridbrain.core.errors import MissingField
-
             raise MissingField("rating")
-        ev = service.rate(uow, user, event_id, rating=b.rating, comment=b.comment)
-    elif action == Action.ESCALATE:
-        ev = service.act(uow, user, event_id, action, note=note, level=b.level)
+        actions.rate(uow, user, event_id, rating=b.rating, comment=b.comment)
     else:
-        ev = service.act(
-            uow,
-            user,
-            event_id,
-            action,
-            note=note,
-            matter_code=b.matter_code,
-            parameters=b.parameters,
-            level=b.level,
-            department_code=b.department_code,
-            lat=b.lat,
-            lng=b.lng,
-            crs=b.crs,
-        )
+        actions.act(uow, user, event_id, action, note=b.text, route=b.to_route())
     uow.commit()
-    ev = service.get_event(uow, user, event_id)
-    return EventPublic.of_actor(user, ev)
+    return EventPublic.of_actor(user, queries.load(uow, user, event_id))
 
 
-@native.post("/events/{event_id}/photos", status_code=201)
+@native.post("/events/{event_id}/photos", status_code=201, response_model=PhotoCreated)
 async def add_photo(
     event_id: str, user: CurrentUser, uow: UowDep, request: Request, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
+) -> PhotoCreated:
     """Attach a photo (JPEG, PNG or WebP, up to the configured size), stored on disk."""
-    data = await file.read(request.app.state.settings.upload_max_bytes + 1)
+    settings = request.app.state.settings
+    data = await file.read(settings.upload_max_bytes + 1)
     out = photos.add_photo(
-        uow,
-        user,
-        event_id,
-        data,
-        upload_dir=request.app.state.settings.upload_dir,
-        max_bytes=request.app.state.settings.upload_max_bytes,
+        uow, user, event_id, data, upload_dir=settings.upload_dir, max_bytes=settings.upload_max_bytes
     )
     uow.commit()
-    return out
+    return PhotoCreated(**out)
 
 
-@native.get("/events/{event_id}/photos")
-def list_photos(event_id: str, user: CurrentUser, uow: UowDep) -> list[dict[str, Any]]:
+@native.get("/events/{event_id}/photos", response_model=list[PhotoPublic])
+def list_photos(event_id: str, user: CurrentUser, uow: UowDep) -> list[PhotoPublic]:
     """The event's photos (type, size, who added them, when) with the URL of each file."""
-    out: list[dict[str, Any]] = jsonable_encoder(photos.list_photos(uow, user, event_id))
-    return out
+    return [PhotoPublic(**p) for p in photos.list_photos(uow, user, event_id)]
 
 
 @native.get("/events/{event_id}/photos/{photo_id}", response_class=FileResponse)
@@ -167,23 +130,18 @@ def get_photo(event_id: str, photo_id: str, user: CurrentUser, uow: UowDep, requ
     return FileResponse(path, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
-@native.post("/follows", status_code=201)
-def follow(body: FollowBody, user: CurrentUser, uow: UowDep) -> dict[str, Any]:
+@native.post("/follows", status_code=201, response_model=CreatedId)
+def follow(body: FollowBody, user: CurrentUser, uow: UowDep) -> CreatedId:
     """A resident follows an event or a place (area code) and is told of changes."""
-    new_id = service.follow(
-        uow,
-        user,
-        adapter=body.adapter,
-        contact=body.contact,
-        event_id=body.event_id,
-        area_code=body.area_code,
+    new_id = actions.follow(
+        uow, user, adapter=body.adapter, contact=body.contact, event_id=body.event_id, area_code=body.area_code
     )
     uow.commit()
-    return {"id": new_id}
+    return CreatedId(id=new_id)
 
 
-@native.post("/event-delegations", status_code=201)
-def add_delegation(body: DelegationBody, user: CurrentUser, uow: UowDep) -> dict[str, Any]:
+@native.post("/event-delegations", status_code=201, response_model=CreatedId)
+def add_delegation(body: DelegationBody, user: CurrentUser, uow: UowDep) -> CreatedId:
     """Approve delegating an out-of-list matter to grid workers (with funding note and handbook)."""
     new_id = dispatch.add_delegation(
         uow,
@@ -194,20 +152,19 @@ def add_delegation(body: DelegationBody, user: CurrentUser, uow: UowDep) -> dict
         handbook_url=body.handbook_url,
     )
     uow.commit()
-    return {"id": new_id}
+    return CreatedId(id=new_id)
 
 
-@native.get("/event-returns")
+@native.get("/event-returns", response_model=dict[str, int])
 def returns_by_matter(user: CurrentUser, uow: UowDep) -> dict[str, int]:
     """How often events of each matter were returned (退单), in the user's area."""
-    return service.returns_by_matter(uow, user)
+    return queries.returns_by_matter(uow, user)
 
 
-@native.get("/return-visits")
-def return_visits(user: CurrentUser, uow: UowDep) -> list[dict[str, Any]]:
+@native.get("/return-visits", response_model=list[ReturnVisitPublic])
+def return_visits(user: CurrentUser, uow: UowDep) -> list[ReturnVisitPublic]:
     """Open return-visit (回访) tasks for closed events nobody rated."""
-    out: list[dict[str, Any]] = jsonable_encoder(service.list_visits(uow, user))
-    return out
+    return [ReturnVisitPublic(**v) for v in queries.list_visits(uow, user)]
 
 
 router = APIRouter()

@@ -9,34 +9,25 @@ not on the grid workers' list off the grid unless an approved delegation covers 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from gridbrain.areas.model import haversine_m
 from gridbrain.areas.tables import departments
 from gridbrain.catalog.model import Matter
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.codes import CodeError, area_level
 from gridbrain.core.db import UnitOfWork, one_of
-from gridbrain.core.errors import Invalid, MissingField
+from gridbrain.core.errors import Forbidden, Invalid, MissingField
+from gridbrain.core.levels import LEVELS, Level, area_at_level
 from gridbrain.core.scoping import Scope
 from gridbrain.core.tables import users
 from gridbrain.events import model
+from gridbrain.events.model import Target
 from gridbrain.events.tables import event_delegations, events
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where an event is sent."""
-
-    level: str
-    department_code: str
-    area_code: str  # the area that handles it (scoping)
-    assignee: str | None = None
-    filtered: bool = False  # lifted off the grid by the out-of-list filter
 
 
 class Directory:
@@ -109,43 +100,48 @@ def grid_worker_of(uow: UnitOfWork, grid_code: str) -> str | None:
     return Directory(uow).grid_worker(grid_code)
 
 
-def plan(d: Directory, matter: Matter, level: str, grid_code: str) -> tuple[str, str, bool, str]:
+Plan = tuple[Level, str, bool, str]  # (level, department code, filtered, area)
+
+
+def plan(d: Directory, matter: Matter, level: Level | str, grid_code: str) -> Plan:
     """(level, department code, filtered, area) of `matter` at `level` for an event in
     `grid_code`, after the out-of-list filter — before anything is known to exist."""
     depts = {str(k): v for k, v in matter.departments.items()}
-    allowed_on_grid = matter.grid_list or (level == "grid" and d.delegated(matter.code, grid_code))
+    allowed_on_grid = matter.grid_list or (level == Level.GRID and d.delegated(matter.code, grid_code))
     routing = model.route(level, depts, in_grid_list=matter.grid_list, delegated=allowed_on_grid)
-    area = model.area_at_level(grid_code, routing.level)
-    if routing.level == "grid":
-        return "grid", f"{grid_code}:grid", routing.filtered, grid_code
+    area = area_at_level(grid_code, routing.level)
+    if routing.level == Level.GRID:
+        return Level.GRID, f"{grid_code}:grid", routing.filtered, grid_code
     return routing.level, f"{Scope.of_area(area).prefix}:{routing.department_type}", routing.filtered, area
 
 
-def resolve(where: UnitOfWork | Directory, matter: Matter, level: str, grid_code: str) -> Target | None:
+def resolve(where: UnitOfWork | Directory, matter: Matter, level: Level | str, grid_code: str) -> Target | None:
     """The department of `matter` at `level` for an event in `grid_code`, after the out-of-list
     filter; None when that department does not exist (the event then goes to triage)."""
     d = where if isinstance(where, Directory) else Directory(where)
     return target_of(d, plan(d, matter, level, grid_code), grid_code)
 
 
-def target_of(d: Directory, planned: tuple[str, str, bool, str], grid_code: str) -> Target | None:
+def target_of(d: Directory, planned: Plan, grid_code: str) -> Target | None:
     """Where a `plan` sends the event, now that the directory says what exists."""
     to_level, code, filtered, area = planned
-    if to_level == "grid":
-        return Target("grid", code, grid_code, d.grid_worker(grid_code), filtered)
+    if to_level == Level.GRID:
+        return Target(Level.GRID, code, grid_code, d.grid_worker(grid_code), filtered)
     if not d.department_exists(code):
         return None
     return Target(to_level, code, area, None, filtered)
 
 
 def explicit(uow: UnitOfWork, matter: Matter | None, department_code: str, grid_code: str | None) -> Target:
-    """An operator's own choice of department; the out-of-list filter still applies to grids."""
+    """An operator's own choice of department: it must exist and serve the event's place
+    (`grid_code`, when the event has one); the out-of-list filter still applies to grids."""
     prefix, _, type_code = department_code.partition(":")
     if not type_code:
         raise Invalid("department_code", "'<area prefix>:<type>'")
     if type_code == "grid":
         if len(prefix) != 15:
             raise Invalid("department_code", "a grid department is '<15-digit grid code>:grid'")
+        _serves(department_code, prefix, grid_code)
         if matter is not None and not matter.grid_list and not delegated(uow, matter.code, prefix):
             raise Invalid(
                 "department_code",
@@ -153,19 +149,31 @@ def explicit(uow: UnitOfWork, matter: Matter | None, department_code: str, grid_
                 f"matter {matter.code} is not on the grid workers' list and has no approved delegation "
                 "(清单外事项不得下派网格)",
             )
-        return Target("grid", department_code, prefix, grid_worker_of(uow, prefix))
+        return Target(Level.GRID, department_code, prefix, grid_worker_of(uow, prefix))
     row = uow.execute(sa.select(departments).where(departments.c.code == department_code)).first()
     if row is None:
         raise Invalid("department_code", "exists", f"no department {department_code}")
-    level = area_level(row.area_code).label
-    return Target(level, department_code, row.area_code)
+    _serves(department_code, row.area_code, grid_code)
+    label = area_level(row.area_code).label
+    if label not in LEVELS:
+        raise Invalid("department_code", "level", f"{department_code} is not a grid, community, street or district one")
+    return Target(Level(label), department_code, row.area_code)
 
 
-def level_target(uow: UnitOfWork, matter: Matter, level: str, grid_code: str) -> Target:
+def _serves(department_code: str, area_code: str, grid_code: str | None) -> None:
+    """A department serves the events placed inside its area."""
+    if grid_code is not None and not Scope.of_area(area_code).covers(grid_code):
+        raise Invalid(
+            "department_code",
+            "serves_area",
+            f"department {department_code} does not serve grid {grid_code} (它不负责该网格)",
+        )
+
+
+def level_target(uow: UnitOfWork, matter: Matter, level: Level | str, grid_code: str) -> Target:
     """Dispatch to an explicit level (re-route, escalation): refuse a grid the filter forbids."""
-    if level not in model.LEVELS:
-        raise Invalid("level", f"one of {', '.join(model.LEVELS)}")
-    if level == "grid" and not matter.grid_list and not delegated(uow, matter.code, grid_code):
+    level = Level.parse(level)
+    if level == Level.GRID and not matter.grid_list and not delegated(uow, matter.code, grid_code):
         raise Invalid(
             "level",
             "out_of_list",
@@ -223,7 +231,7 @@ def find_duplicates(
     for (_, lat, lng), rows_near in zip(probes, near, strict=True):
         best = None
         for r in rows_near:
-            d = model.distance_m(lat, lng, r.lat, r.lng)
+            d = haversine_m(lat, lng, r.lat, r.lng)
             if d <= distance_m and (best is None or d < best[0]):
                 best = (d, r)
         out.append(best)
@@ -259,7 +267,7 @@ def add_delegation(
 ) -> int:
     """Approve delegating an out-of-list matter to the grid workers of an area (with funding and handbook)."""
     if actor.role not in (Role.ADMIN, Role.DISTRICT_OPERATOR):
-        raise Invalid("role", "only the district may approve a delegation to grid workers")
+        raise Forbidden(f"{actor.role} {actor.username} may not approve a delegation: only the district may")
     if not funding_note.strip():
         raise MissingField("funding_note")
     if not handbook_url.strip():

@@ -20,41 +20,24 @@ from typing import Any
 import sqlalchemy as sa
 
 from gridbrain.areas import locator
+from gridbrain.areas.model import haversine_m
 from gridbrain.areas.service import check_point
-from gridbrain.catalog.model import Catalog, Matter, Nature, decide
+from gridbrain.catalog.model import Catalog, Matter, decide
 from gridbrain.catalog.nature import guess as guess_nature
 from gridbrain.config import get_settings
 from gridbrain.core import audit, clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many, one_of
-from gridbrain.core.errors import DomainError, Invalid, MissingField
+from gridbrain.core.errors import DomainError, Invalid
+from gridbrain.core.levels import Level
 from gridbrain.events import classify as classifier
-from gridbrain.events import dispatch, model, outbox, trail
+from gridbrain.events import dispatch, matters, model, outbox, places, trail
 from gridbrain.events.model import Action, Status
+from gridbrain.events.model.report import CHANNELS, Report, check_report
 from gridbrain.events.settings import get_event_settings
 from gridbrain.events.tables import events
 
-CHANNELS = ("hotline_12345", "app", "patrol", "department", "iot", "video_ai", "system")
-
-
-@dataclass
-class Report:
-    """One problem as it arrives on any channel (一个口子进)."""
-
-    channel: str
-    text: str
-    external_id: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    crs: str = "wgs84"
-    address: str | None = None
-    matter_code: str | None = None
-    parameters: dict[str, Any] | None = None
-    nature: str | None = None
-    reporter_name: str | None = None
-    reporter_phone: str | None = None
-    reporter_contact: str | None = None
-    media_url: str | None = None
+__all__ = ["CHANNELS", "Intake", "Report", "check_report", "report", "report_many", "warm"]
 
 
 @dataclass
@@ -70,38 +53,10 @@ def warm(engine: sa.engine.Engine) -> None:
     of the first one, then take all that was loaded out of the garbage collector's sight: a full
     collection walks every object of the process, and with the model and jieba's dictionary
     in memory that is ~90 ms with every request of the process waiting (BENCHMARKS.md)."""
-    classifier.classify_many(trail.catalog(), ["小区门口垃圾堆放"])
+    classifier.classify_many(matters.catalog(), ["小区门口垃圾堆放"])
     locator.locator_for(engine)
     gc.collect()
     gc.freeze()  # what lives now lives as long as the process: never scanned again
-
-
-def check_report(r: Report) -> None:
-    """Refuse a report that cannot become an event, naming the field and the rule."""
-    if r.channel not in CHANNELS:
-        raise Invalid("channel", f"one of {', '.join(CHANNELS)}")
-    if not (r.text or "").strip():
-        raise MissingField("text")
-    if len(r.text) > 4000:
-        raise Invalid("text", "at most 4000 characters")
-    if r.external_id is not None and not 1 <= len(r.external_id) <= 64:
-        raise Invalid("external_id", "1-64 characters")
-    if (r.lat is None) != (r.lng is None):
-        raise Invalid("lat" if r.lat is None else "lng", "lat and lng come together")
-    if r.lat is None and not (r.address or "").strip():
-        raise MissingField("location")  # lat/lng or address
-    if r.address is not None and len(r.address) > 200:
-        raise Invalid("address", "at most 200 characters")
-    if r.nature is not None and r.nature not in {n.value for n in Nature}:
-        raise Invalid("nature", f"one of {', '.join(n.value for n in Nature)}")
-    if r.reporter_name is not None and len(r.reporter_name) > 32:
-        raise Invalid("reporter.name", "at most 32 characters")
-    if r.reporter_phone is not None and not (
-        r.reporter_phone.replace("-", "").replace("+", "").isdigit() and 5 <= len(r.reporter_phone) <= 20
-    ):
-        raise Invalid("reporter.phone", "digits, 5-20 characters")
-    if r.parameters is not None and not isinstance(r.parameters, dict):
-        raise Invalid("parameters", "an object")
 
 
 @dataclass
@@ -119,11 +74,11 @@ class _Draft:
     triage_reason: str | None = None
     matter: Matter | None = None
     params: dict[str, Any] | None = None
-    level: str | None = None
+    level: Level | None = None
     confidence: float | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)
     primary: str | None = None  # the open event this one duplicates
-    target: dispatch.Target | None = None
+    target: model.Target | None = None
     row: dict[str, Any] = field(default_factory=dict)
     second: tuple[Action, Status, str | None] | None = None  # the move after `reported`, its status, note
 
@@ -140,9 +95,9 @@ def _draft(uow: UnitOfWork, cat: Catalog, actor: Actor, r: Report, index: int) -
         if d.grid_code is None:
             d.triage_reason = "outside_district"
     elif d.address_text:
-        place = classifier.match_address(uow.engine, d.address_text, uow.conn)
+        place = places.match_address(uow.engine, d.address_text, uow.conn)
         if place is None or not place.grid_code:
-            d.triage_reason = "no_location" if not classifier.address_matcher_available() else "address_unresolved"
+            d.triage_reason = "address_unresolved"
         else:
             d.grid_code, d.lat, d.lng, d.address_code = place.grid_code, place.lat, place.lng, place.address_code
             d.address_text = place.address_text
@@ -152,7 +107,7 @@ def _draft(uow: UnitOfWork, cat: Catalog, actor: Actor, r: Report, index: int) -
             raise Invalid("matter_code", "exists", f"no matter {r.matter_code} in catalog {cat.version}")
         d.matter = cat.get(r.matter_code)
         decision = decide(d.matter, r.parameters)
-        d.params, d.level, d.confidence = dict(decision.parameters), decision.level.value, 1.0
+        d.params, d.level, d.confidence = dict(decision.parameters), decision.level, 1.0
     elif r.parameters:
         raise Invalid("parameters", "needs matter_code", "parameters are given with the matter they belong to")
     return d
@@ -172,7 +127,7 @@ def _classify(cat: Catalog, drafts: list[_Draft]) -> None:
             d.matter = cat.get(d.candidates[0]["matter_code"])
             d.confidence = d.candidates[0]["confidence"]
             try:
-                d.params, d.level = {}, decide(d.matter, {}).level.value
+                d.params, d.level = {}, decide(d.matter, {}).level
             except DomainError:
                 d.triage_reason = d.triage_reason or "parameters_needed"
         else:
@@ -198,7 +153,7 @@ def _find_duplicates(uow: UnitOfWork, drafts: list[_Draft], at: datetime) -> Non
         best = (hit[0], hit[1].id) if hit is not None else None  # the nearest stored event, measured once
         for f in fresh:
             if f.matter.code == d.matter.code:  # type: ignore[union-attr]
-                dist = model.distance_m(d.lat, d.lng, f.lat, f.lng)  # type: ignore[arg-type]
+                dist = haversine_m(d.lat, d.lng, f.lat, f.lng)  # type: ignore[arg-type]
                 if dist <= settings.duplicate_distance_m and (best is None or dist < best[0]):
                     best = (dist, f.row["id"])
         if best is not None:
@@ -220,8 +175,8 @@ def _route(uow: UnitOfWork, drafts: list[_Draft]) -> None:
     directory.prefetch_delegations({d.matter.code for d in routable if not d.matter.grid_list})  # type: ignore[union-attr]
     plans = [dispatch.plan(directory, d.matter, d.level, d.grid_code) for d in routable]  # type: ignore[arg-type]
     directory.prefetch(
-        department_codes=[code for level, code, _, _ in plans if level != "grid"],
-        grid_codes=[area for level, _, _, area in plans if level == "grid"],
+        department_codes=[code for level, code, _, _ in plans if level != Level.GRID],
+        grid_codes=[area for level, _, _, area in plans if level == Level.GRID],
     )
     for d, planned in zip(routable, plans, strict=True):
         d.target = dispatch.target_of(directory, planned, d.grid_code)  # type: ignore[arg-type]
@@ -243,7 +198,7 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
     error (naming field and rule) and costs the others nothing. Idempotent by (channel,
     external_id), within the batch too."""
     now = clock.now()
-    cat = trail.catalog()
+    cat = matters.catalog()
     results: list[Intake | DomainError | None] = [None] * len(items)
     drafts: list[_Draft] = []
     first_of_key: dict[tuple[str, str], _Draft] = {}
@@ -265,20 +220,29 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
     _classify(cat, drafts)
     _find_duplicates(uow, drafts, now)
     _route(uow, drafts)
+    _settle(drafts, now, get_settings().district_code, cat.version)
+    _write(uow, drafts, results, now)
+    for i, first in repeats:
+        done = results[first.index]
+        assert isinstance(done, Intake)
+        results[i] = Intake(done.event, created=False, duplicate_of=done.duplicate_of)
+    assert all(r is not None for r in results), "every report of the batch is answered"
+    return [r for r in results if r is not None]
 
-    district = get_settings().district_code
+
+def _settle(drafts: list[_Draft], now: datetime, district: str, catalog_version: str) -> None:
+    """Each draft's row, already in its second state (linked, dispatched or in triage): the row
+    goes in once, and both transitions are recorded after it."""
+    note: str | None
     for d in drafts:
-        d.row = _row(d, now, district, cat.version)
-        # the row goes in once, already in its second state; both transitions are recorded after it
+        d.row = _row(d, now, district, catalog_version)
         if d.primary is not None:
             second, note = Action.CANCEL, f"duplicate of {d.primary}"
             d.row["duplicate_of"] = d.primary
         elif d.target is not None:
-            second, note = Action.DISPATCH, None
-            if d.target.filtered:
-                note = "out-of-list: lifted off the grid (清单外事项下派过滤)"
+            second, note = Action.DISPATCH, (model.LIFTED if d.target.filtered else None)
             d.row.update(
-                level=d.target.level,
+                level=d.target.level.value,
                 department_code=d.target.department_code,
                 area_code=d.target.area_code,
                 assignee=d.target.assignee,
@@ -291,6 +255,10 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
         d.row.update(status=to.value, transitions_count=2)
         d.second = (second, to, note)
 
+
+def _write(uow: UnitOfWork, drafts: list[_Draft], results: list[Intake | DomainError | None], now: datetime) -> None:
+    """Insert the batch's events and all they leave behind; answer each draft's result (the
+    event it made, or the one a concurrent retry made first)."""
     created = _insert(uow, [d.row for d in drafts])
     lost = [d for d in drafts if d.row["id"] not in created]  # a concurrent retry won the race
     existing = _existing(uow, [(d.report.channel, d.report.external_id or "") for d in lost])
@@ -323,12 +291,6 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
             uow.execute(_COUNT_REPORTS, [{"primary": p, "n": n, "at": now} for p, n in sorted(linked.items())])
         audit.record_many(uow, links)
         outbox.enqueue_many(uow, notices)
-    for i, first in repeats:
-        done = results[first.index]
-        assert isinstance(done, Intake)
-        results[i] = Intake(done.event, created=False, duplicate_of=done.duplicate_of)
-    assert all(r is not None for r in results), "every report of the batch is answered"
-    return [r for r in results if r is not None]
 
 
 # the open event a duplicate was linked to counts one more reporter

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gridbrain.core import clock
-from gridbrain.core.db import UnitOfWork, insert_many
+from gridbrain.core.db import UnitOfWork, insert_many, one_of
 from gridbrain.events.settings import get_event_settings
 from gridbrain.events.tables import event_followers, event_outbox
 
@@ -131,52 +131,82 @@ def notify_followers(uow: UnitOfWork, ev: dict[str, Any], payload: dict[str, Any
 
 def deliver_due(engine: Engine, *, limit: int = 100) -> tuple[int, int]:
     """Deliver pending messages that are due: (sent, failed). At least once: a message is
-    marked sent only after its adapter returned."""
+    marked sent only after its adapter returned.
+
+    The batch is claimed in a transaction of its own — each message's next attempt moved one
+    lease ahead — and that is committed before anything is sent, so another worker (another
+    server process, `gridbrain events deliver`) never takes the same messages; a worker that
+    dies mid-batch leaves the rest due again when the lease runs out."""
     settings = get_event_settings()
+    rows = _claim(engine, limit, timedelta(seconds=settings.outbox_lease_s))
     sent = failed = 0
+    for row in rows:
+        error = _send(row)
+        with UnitOfWork(engine) as uow:  # each message on its own: a crash re-sends at most the one in flight
+            uow.execute(event_outbox.update().where(event_outbox.c.id == row.id).values(**_outcome(row, error)))
+            uow.commit()
+        if error is None:
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed
+
+
+def _claim(engine: Engine, limit: int, lease: timedelta) -> list[Any]:
+    """Take up to `limit` due messages for this worker: locked while claimed (PostgreSQL skips
+    rows another worker is claiming; SQLite writers take turns), then not due for `lease`."""
     with UnitOfWork(engine) as uow:
+        now = clock.now()
         q = (
             sa.select(event_outbox)
-            .where(event_outbox.c.status == "pending", event_outbox.c.next_attempt_at <= clock.now())
+            .where(event_outbox.c.status == "pending", event_outbox.c.next_attempt_at <= now)
             .order_by(event_outbox.c.id)
             .limit(limit)
         )
         if uow.postgres:
             q = q.with_for_update(skip_locked=True)
         rows = uow.execute(q).all()
-        for row in rows:
-            message = {
-                "id": row.id,
-                "event_id": row.event_id,
-                "kind": row.kind,
-                "adapter": row.adapter,
-                "recipient": row.recipient,
-                "payload": row.payload,
-            }
-            adapter = _adapters.get(row.adapter) or _adapters.get("logging") or _default
-            try:
-                adapter(message)
-            except Exception as e:
-                failed += 1
-                attempts = row.attempts + 1
-                dead = attempts >= settings.outbox_max_attempts
-                delay = timedelta(seconds=settings.outbox_retry_s * 2 ** (attempts - 1))
-                uow.execute(
-                    event_outbox.update()
-                    .where(event_outbox.c.id == row.id)
-                    .values(
-                        attempts=attempts,
-                        last_error=f"{type(e).__name__}: {e}"[:500],
-                        status="dead" if dead else "pending",
-                        next_attempt_at=clock.now() + delay,
-                    )
-                )
-            else:
-                sent += 1
-                uow.execute(
-                    event_outbox.update()
-                    .where(event_outbox.c.id == row.id)
-                    .values(attempts=row.attempts + 1, status="sent", sent_at=clock.now(), last_error=None)
-                )
-            uow.commit()  # each message on its own: a crash re-sends at most the one in flight
-    return sent, failed
+        if rows:
+            claimed = [r.id for r in rows]
+            uow.execute(
+                event_outbox.update()
+                .where(one_of(event_outbox.c.id, claimed, postgres=uow.postgres))
+                .values(next_attempt_at=now + lease)
+            )
+        uow.commit()
+    return list(rows)
+
+
+def _send(row: Any) -> Exception | None:
+    """Hand one message to its adapter; the error it raised, or None when it went out."""
+    message = {
+        "id": row.id,
+        "event_id": row.event_id,
+        "kind": row.kind,
+        "adapter": row.adapter,
+        "recipient": row.recipient,
+        "payload": row.payload,
+    }
+    adapter = _adapters.get(row.adapter) or _adapters.get("logging") or _default
+    try:
+        adapter(message)
+    except Exception as e:
+        return e
+    return None
+
+
+def _outcome(row: Any, error: Exception | None) -> dict[str, Any]:
+    """The columns of a message after an attempt: sent, or pending again later with growing
+    back-off, or dead after the last attempt."""
+    settings = get_event_settings()
+    attempts = row.attempts + 1
+    if error is None:
+        return {"attempts": attempts, "status": "sent", "sent_at": clock.now(), "last_error": None}
+    dead = attempts >= settings.outbox_max_attempts
+    delay = timedelta(seconds=settings.outbox_retry_s * 2 ** (attempts - 1))
+    return {
+        "attempts": attempts,
+        "last_error": f"{type(error).__name__}: {error}"[:500],
+        "status": "dead" if dead else "pending",
+        "next_attempt_at": clock.now() + delay,
+    }

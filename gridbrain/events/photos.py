@@ -13,7 +13,7 @@ from gridbrain.core import audit, clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Invalid, NotFound
-from gridbrain.events import service
+from gridbrain.events.queries import load
 from gridbrain.events.settings import get_event_settings
 from gridbrain.events.tables import event_photos
 
@@ -24,7 +24,7 @@ def add_photo(
     uow: UnitOfWork, actor: Actor, event_id: str, data: bytes, *, upload_dir: Path, max_bytes: int
 ) -> dict[str, Any]:
     """Store a photo of an event; refuses other types and files over `max_bytes`."""
-    ev = service.get_event_row(uow, actor, event_id)
+    ev = load(uow, actor, event_id)
     if not data:
         raise Invalid("file", "not_empty", "the photo is empty")
     if len(data) > max_bytes:
@@ -57,7 +57,7 @@ def add_photo(
         "events:photo:added",
         actor=actor,
         subject_id=event_id,
-        area_code=ev["area_code"],
+        area_code=ev.area_code,
         detail={"photo_id": photo_id, "size": len(data), "type": kind.mime},
     )
     return {"id": photo_id, "content_type": kind.mime, "size": len(data)}
@@ -65,7 +65,7 @@ def add_photo(
 
 def list_photos(uow: UnitOfWork, actor: Actor, event_id: str) -> list[dict[str, Any]]:
     """The event's photos, oldest first (404 outside the user's area)."""
-    service.get_event_row(uow, actor, event_id)
+    load(uow, actor, event_id)
     return photos_of(uow, event_id)
 
 
@@ -88,7 +88,7 @@ def photos_of(uow: UnitOfWork, event_id: str) -> list[dict[str, Any]]:
 def photo_file(uow: UnitOfWork, actor: Actor, event_id: str, photo_id: str, *, upload_dir: Path) -> tuple[Path, str]:
     """Where one photo of the event lies on disk and its type (404 outside the user's area, for
     another event's photo, or when the file is gone)."""
-    service.get_event_row(uow, actor, event_id)
+    load(uow, actor, event_id)
     row = uow.execute(
         sa.select(event_photos.c.path, event_photos.c.content_type).where(
             event_photos.c.id == photo_id, event_photos.c.event_id == event_id

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridbrain.core.auth import Actor
-from gridbrain.events import service
+from gridbrain.events.actions import Route
+from gridbrain.events.intake import Report
+from gridbrain.events.matters import catalog
+from gridbrain.events.model import Event
+from gridbrain.events.queries import Detail, reporter_view
 
 
 class Reporter(BaseModel):
@@ -37,9 +43,9 @@ class EventCreate(BaseModel):
     reporter: Reporter | None = None
     media_url: str | None = Field(None, max_length=500)
 
-    def to_report(self) -> service.Report:
+    def to_report(self) -> Report:
         rep = self.reporter or Reporter()
-        return service.Report(
+        return Report(
             channel=self.channel,
             text=self.text,
             external_id=self.external_id,
@@ -63,6 +69,8 @@ class MatterRef(BaseModel):
 
 
 class EventSummary(BaseModel):
+    """An event in a list: where it is, what it is, who has it."""
+
     id: str
     status: str
     channel: str
@@ -84,37 +92,40 @@ class EventSummary(BaseModel):
     satisfaction: int | None
 
     @classmethod
-    def of(cls, ev: dict[str, Any]) -> EventSummary:
-        return cls(**_summary(ev))
+    def of(cls, ev: Event | Mapping[str, Any]) -> EventSummary:
+        return cls(**_summary(_event(ev)))
 
 
-def _summary(ev: dict[str, Any]) -> dict[str, Any]:
-    code = ev.get("matter_code")
+def _event(ev: Event | Mapping[str, Any]) -> Event:
+    return ev if isinstance(ev, Event) else Event.of(ev)
+
+
+def _summary(ev: Event) -> dict[str, Any]:
     matter = None
-    if code:
-        cat = service.catalog()
-        name = cat.get(code).name if code in cat else code
-        matter = MatterRef(code=code, name=name)
+    if ev.matter_code:
+        cat = catalog()
+        name = cat.get(ev.matter_code).name if ev.matter_code in cat else ev.matter_code
+        matter = MatterRef(code=ev.matter_code, name=name)
     return {
-        "id": ev["id"],
-        "status": ev["status"],
-        "channel": ev["channel"],
-        "external_id": ev.get("external_id"),
-        "text": ev["text"],
+        "id": ev.id,
+        "status": ev.status.value,
+        "channel": ev.channel,
+        "external_id": ev.external_id,
+        "text": ev.text,
         "matter": matter,
-        "nature": ev.get("nature"),
-        "level": ev.get("level"),
-        "department": ev.get("department_code"),
-        "grid_code": ev.get("grid_code"),
-        "area_code": ev["area_code"],
-        "lat": ev.get("lat"),
-        "lng": ev.get("lng"),
-        "address": ev.get("address_text"),
-        "reported_at": ev["reported_at"],
-        "closed_at": ev.get("closed_at"),
-        "reports_count": ev.get("reports_count") or 1,
-        "duplicate_of": ev.get("duplicate_of"),
-        "satisfaction": ev.get("satisfaction"),
+        "nature": ev.nature,
+        "level": ev.level.value if ev.level else None,
+        "department": ev.department_code,
+        "grid_code": ev.grid_code,
+        "area_code": ev.area_code,
+        "lat": ev.lat,
+        "lng": ev.lng,
+        "address": ev.address_text,
+        "reported_at": ev.reported_at,
+        "closed_at": ev.closed_at,
+        "reports_count": ev.reports_count,
+        "duplicate_of": ev.duplicate_of,
+        "satisfaction": ev.satisfaction,
     }
 
 
@@ -131,7 +142,16 @@ class EventCreated(EventSummary):
     triage_reason: str | None = None
 
 
+class ReporterPublic(BaseModel):
+    """The reporter as this user may see them (masked unless the role needs them)."""
+
+    name: str | None
+    phone: str | None
+
+
 class EventPublic(EventSummary):
+    """One event as its handlers and the command centre see it."""
+
     parameters: dict[str, Any] | None
     assignee: str | None
     triage_reason: str | None
@@ -139,23 +159,96 @@ class EventPublic(EventSummary):
     candidates: list[Candidate] | None
     returns_count: int
     rating_comment: str | None
-    reporter: dict[str, str | None]
+    reporter: ReporterPublic
     allowed_actions: list[str] = []
 
     @classmethod
-    def of_actor(cls, actor: Actor, ev: dict[str, Any]) -> EventPublic:
-        return cls(
-            **_summary(ev),
-            parameters=ev.get("parameters"),
-            assignee=ev.get("assignee"),
-            triage_reason=ev.get("triage_reason"),
-            confidence=ev.get("confidence"),
-            candidates=ev.get("candidates"),
-            returns_count=ev.get("returns_count") or 0,
-            rating_comment=ev.get("rating_comment"),
-            reporter=service.reporter_view(actor, ev),
-            allowed_actions=ev.get("allowed_actions") or [],
-        )
+    def of_actor(cls, actor: Actor, ev: Event) -> EventPublic:
+        return cls(**_public(actor, ev))
+
+
+def _public(actor: Actor, ev: Event) -> dict[str, Any]:
+    candidates = [Candidate.model_validate(c) for c in ev.candidates] if ev.candidates else None
+    return {
+        **_summary(ev),
+        "parameters": dict(ev.parameters) if ev.parameters is not None else None,
+        "assignee": ev.assignee,
+        "triage_reason": ev.triage_reason,
+        "confidence": ev.confidence,
+        "candidates": candidates,
+        "returns_count": ev.returns_count,
+        "rating_comment": ev.rating_comment,
+        "reporter": ReporterPublic(**reporter_view(actor, ev)),
+        "allowed_actions": ev.allowed_actions,
+    }
+
+
+class TimelineEntryPublic(BaseModel):
+    """A step of the event's timeline: a transition of the lifecycle, or an audit entry another
+    capability (supervision, photos…) wrote on it."""
+
+    kind: Literal["transition", "audit"]
+    at: datetime
+    action: str
+    actor: str | None
+    actor_role: str | None
+    seq: int | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    department_code: str | None = None
+    level: str | None = None
+    note: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+class PhotoPublic(BaseModel):
+    """A photo of an event and the URL of its file."""
+
+    id: str
+    content_type: str
+    size: int
+    created_at: datetime
+    created_by: str | None
+    url: str
+
+
+class PhotoCreated(BaseModel):
+    id: str
+    content_type: str
+    size: int
+
+
+class EventDetailPublic(EventPublic):
+    """One event with its timeline and photos. Other capabilities add their own keys
+    (`deadlines`, `cards`, `similar_cases`…) through `register_detail_extension`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    timeline: list[TimelineEntryPublic]
+    photos: list[PhotoPublic]
+
+    @classmethod
+    def of_detail(cls, actor: Actor, d: Detail, photos: list[dict[str, Any]]) -> EventDetailPublic:
+        extensions = {k: jsonable_encoder(v) for k, v in d.extensions.items()}
+        return cls(**_public(actor, d.event), timeline=d.timeline, photos=photos, **extensions)
+
+
+class CreatedId(BaseModel):
+    """The id of what was created."""
+
+    id: int
+
+
+class ReturnVisitPublic(BaseModel):
+    """A return visit (回访) task for a closed event nobody rated."""
+
+    id: int
+    event_id: str
+    area_code: str
+    created_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+    note: str | None
 
 
 class ActionBody(BaseModel):
@@ -175,6 +268,21 @@ class ActionBody(BaseModel):
     assignee: str | None = Field(None, description="assign: the username")
     rating: int | None = Field(None, description="rate: 1-5")
     comment: str | None = Field(None, max_length=500)
+
+    @property
+    def text(self) -> str | None:
+        return self.note or self.reason
+
+    def to_route(self) -> Route:
+        return Route(
+            matter_code=self.matter_code,
+            parameters=self.parameters,
+            level=self.level,
+            department_code=self.department_code,
+            lat=self.lat,
+            lng=self.lng,
+            crs=self.crs,
+        )
 
 
 class EventPage(BaseModel):

@@ -11,7 +11,7 @@ class EventSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDBRAIN_EVENTS_", env_file=".env", extra="ignore")
 
     # below this classifier confidence an event without a chosen matter goes to human triage;
-    # None: the catalog classifier's own DEFAULT_THRESHOLD (0.25 for the fallback classifier)
+    # None: the catalog classifier's own DEFAULT_THRESHOLD
     classify_threshold: float | None = None
     # duplicates: same matter within this distance and time of an open event
     duplicate_distance_m: float = 50.0
@@ -24,6 +24,9 @@ class EventSettings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_retry_s: float = 30.0
     outbox_interval_s: float = 5.0
+    # a worker's claim on a batch: its messages are not due for others for this long (a worker
+    # that died mid-batch leaves the rest to be sent again after it)
+    outbox_lease_s: float = 300.0
     photo_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
     # each server process looks this often whether another one published a catalog version
     # (an admin's edit reaches every process within it; 0: only the process that published)

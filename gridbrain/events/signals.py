@@ -32,6 +32,7 @@ class EventChanged:
     grid_code: str | None = None
     area_code: str | None = None
     channel: str | None = None
+    note: str | None = None  # the move's reason or answer (退单理由, 结案答复…)
 
 
 @dataclass(frozen=True)

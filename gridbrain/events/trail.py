@@ -1,43 +1,28 @@
 """What every change of an event leaves behind, in the caller's transaction: its transition rows,
 its audit entries, its signals (published after the commit) and the department's notice.
 
-Shared by intake (`intake.py`) and the lifecycle (`service.py`); also home of the matter catalog
-the hub classifies and dispatches with.
+Shared by intake (`intake.py`) and the lifecycle (`actions.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gridbrain.catalog.loader import shipped_catalog
-from gridbrain.catalog.model import Catalog
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many
 from gridbrain.core.levels import Level
-from gridbrain.events import dispatch, outbox
-from gridbrain.events.model import Action
+from gridbrain.events import outbox
+from gridbrain.events.model import Action, Target
 from gridbrain.events.signals import EventChanged, kind_of
 from gridbrain.events.tables import event_transitions
 
-_catalog: Catalog | None = None
-
-
-def catalog() -> Catalog:
-    """The matter catalog in use (the shipped one unless `use_catalog` set another)."""
-    return _catalog or shipped_catalog()
-
-
-def use_catalog(c: Catalog | None) -> None:
-    """Use another catalog (a district's own; tests). None goes back to the shipped one."""
-    global _catalog
-    _catalog = c
-
 
 def signal(
-    ev: dict[str, Any],
+    ev: Mapping[str, Any],
     action: str,
     from_status: str | None,
     to_status: str,
@@ -71,12 +56,13 @@ class Move:
     and the move."""
 
     actor: Actor
-    ev: dict[str, Any]
+    ev: Mapping[str, Any]
     seq: int
     action: str
     from_status: str | None
     to_status: str
     note: str | None
+    sig: EventChanged | None = None  # the move's signal, when the model made it
 
 
 def record(uow: UnitOfWork, moves: list[Move], *, at: datetime) -> None:
@@ -125,12 +111,12 @@ def record(uow: UnitOfWork, moves: list[Move], *, at: datetime) -> None:
     insert_many(uow, event_transitions, transitions)
     audit.record_many(uow, entries)
     for m in moves:
-        uow.emit(signal(m.ev, m.action, m.from_status, m.to_status, m.actor, at))
+        uow.emit(m.sig or signal(m.ev, m.action, m.from_status, m.to_status, m.actor, at, note=m.note))
 
 
 def department_notices(
-    ev: dict[str, Any],
-    target: dispatch.Target,
+    ev: Mapping[str, Any],
+    target: Target,
     action: Action,
     note: str | None,
     previous: str | None = None,

@@ -33,6 +33,7 @@ PAYLOAD_KEYS = {
     "channel",
     "at",
     "actor",
+    "note",
 }
 
 
@@ -85,9 +86,7 @@ def test_a_clear_text_without_a_chosen_matter_is_classified_and_dispatched(clien
     assert ev["candidates"][0]["matter_code"] == "C010301"
 
 
-def test_an_address_without_the_address_library_goes_to_triage_explicitly(client, district, staff):
-    from gridbrain.events import classify
-
+def test_an_address_the_address_library_does_not_resolve_goes_to_triage_explicitly(client, district, staff):
     ev = post_event(
         client,
         staff.headers("hotline"),
@@ -97,8 +96,7 @@ def test_an_address_without_the_address_library_goes_to_triage_explicitly(client
         matter_code="C010301",
     )
     assert ev["status"] == "triage"
-    expected = "address_unresolved" if classify.address_matcher_available() else "no_location"
-    assert ev["triage_reason"] == expected
+    assert ev["triage_reason"] == "address_unresolved"
     assert ev["grid_code"] is None
 
 
@@ -210,7 +208,7 @@ def test_the_detail_has_a_timeline_with_other_capabilities_entries_and_extension
     try:
         body = client.get(f"/api/v1/events/{ev['id']}", headers=staff.headers("street1_op")).json()
     finally:
-        service._extensions.pop("test_extension", None)
+        service.remove_detail_extension("test_extension")
     kinds = [(t["kind"], t["action"]) for t in body["timeline"]]
     assert kinds[:2] == [("transition", "reported"), ("transition", "dispatched")]
     assert ("audit", "supervision:card:yellow") in kinds
@@ -244,6 +242,7 @@ def test_every_transition_emits_a_signal_with_the_agreed_payload(client, distric
     assert got[2].from_status == "dispatched"
     assert got[2].to_status == "returned"
     assert got[2].actor == "sanitation1"
+    assert got[2].note == "不属于本部门"  # the reason travels with the signal
 
 
 def test_escalate_re_dispatches_to_the_level_above_and_emits_escalated(engine, district, staff):
@@ -264,8 +263,8 @@ def test_escalate_re_dispatches_to_the_level_above_and_emits_escalated(engine, d
             uow, Actor.system("supervision"), ev.event["id"], to_level="community", reason="红牌：超时未签收"
         )
         uow.commit()
-    assert out["level"] == "community"
-    assert out["department_code"] == f"{district.communities[0]}:community_office"
+    assert out.level == Level.COMMUNITY
+    assert out.department_code == f"{district.communities[0]}:community_office"
     assert got[0].action == "escalated"
     assert got[0].level == Level.COMMUNITY
 

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gridbrain.areas.model import haversine_m
 from gridbrain.core.errors import Invalid, MissingField
+from gridbrain.core.levels import Level, area_at_level
 from gridbrain.events import model
 from gridbrain.events.model import Action, IllegalTransition, Status
 
@@ -128,25 +130,25 @@ def test_the_filter_skips_levels_without_a_department():
     assert r.level == "street"
 
 
-@given(st.sampled_from(model.LEVELS), st.booleans(), st.booleans())
+@given(st.sampled_from(list(Level)), st.booleans(), st.booleans())
 def test_no_routing_ever_lands_an_unlisted_undelegated_matter_on_the_grid(level, listed, delegated):
     r = model.route(level, DEPTS, in_grid_list=listed, delegated=delegated)
-    if r.level == "grid":
+    if r.level == Level.GRID:
         assert listed or delegated
-    assert model.LEVELS.index(r.level) >= model.LEVELS.index(level)
+    assert r.level.rank >= level.rank
 
 
 def test_levels_go_up_to_the_district_and_stop():
-    assert model.level_above("grid") == "community"
-    assert model.level_above("street") == "district"
-    assert model.level_above("district") is None
+    assert Level.GRID.above() == Level.COMMUNITY
+    assert Level.STREET.above() == Level.DISTRICT
+    assert Level.DISTRICT.above() is None
 
 
 def test_the_area_at_each_level_is_cut_from_the_grid_code():
     g = "330110001002007"
-    assert model.area_at_level(g, "community") == "330110001002"
-    assert model.area_at_level(g, "street") == "330110001000"
-    assert model.area_at_level(g, "district") == "330110000000"
+    assert area_at_level(g, "community") == "330110001002"
+    assert area_at_level(g, "street") == "330110001000"
+    assert area_at_level(g, "district") == "330110000000"
 
 
 def test_ratings_are_one_to_five():
@@ -157,4 +159,4 @@ def test_ratings_are_one_to_five():
 
 
 def test_the_distance_between_two_points_a_known_100_metres_apart():
-    assert model.distance_m(30.0, 120.0, 30.0 + 100 / 111_195, 120.0) == pytest.approx(100, rel=0.01)
+    assert haversine_m(30.0, 120.0, 30.0 + 100 / 111_195, 120.0) == pytest.approx(100, rel=0.01)

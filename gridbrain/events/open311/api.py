@@ -13,11 +13,24 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from gridbrain.core.db import UnitOfWork
-from gridbrain.core.errors import DomainError
+from gridbrain.core.errors import DomainError, Invalid
+from gridbrain.events.intake import Report
 from gridbrain.events.open311 import service
+from gridbrain.events.open311.schemas import (
+    DiscoveryPublic,
+    EndpointPublic,
+    ErrorPublic,
+    RatingPublic,
+    RequestCreatedPublic,
+    ServiceDefinitionPublic,
+    ServicePublic,
+    ServiceRequestPublic,
+    TokenPublic,
+)
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -54,7 +67,18 @@ def to_xml(root: str, item_tag: str | None, data: Any) -> bytes:
     return out
 
 
+def _plain(data: Any) -> Any:
+    """The JSON-able shape of an answer: models dumped with the fields they were given (an
+    extension left out stays out)."""
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json", exclude_unset=True)
+    if isinstance(data, list):
+        return [_plain(d) for d in data]
+    return data
+
+
 def _answer(fmt: str, data: Any, *, root: str, item: str | None, status: int = 200) -> Response:
+    data = _plain(data)
     if fmt == "xml":
         return Response(to_xml(root, item, data), status_code=status, media_type="text/xml; charset=utf-8")
     return JSONResponse(data, status_code=status)
@@ -95,28 +119,65 @@ def _query(request: Request) -> dict[str, str]:
     return dict(request.query_params.items())
 
 
-@router.get("/discovery.{fmt}")
+def _float(form: dict[str, str], key: str) -> float | None:
+    raw = (form.get(key) or "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise Invalid(key, "number", f"{key} must be a number") from None
+
+
+def _client_report(form: dict[str, str], attributes: dict[str, str]) -> service.ClientReport:
+    """The form of `POST requests` as the report the hub takes in (the channel is the API key's)."""
+    name = " ".join(x for x in ((form.get("last_name") or "").strip(), (form.get("first_name") or "").strip()) if x)
+    report = Report(
+        channel="",  # the client's, once its key is known
+        text=(form.get("description") or "").strip(),
+        external_id=(form.get("external_id") or None),  # extension: retries
+        lat=_float(form, "lat"),
+        lng=_float(form, "long"),
+        crs="wgs84",
+        address=(form.get("address_string") or "").strip() or None,
+        matter_code=(form.get("service_code") or "").strip() or None,
+        parameters={k: v for k, v in attributes.items() if v != ""} or None,
+        reporter_name=name or None,
+        reporter_phone=(form.get("phone") or None),
+        reporter_contact=form.get("email") or form.get("account_id") or form.get("device_id") or None,
+        media_url=form.get("media_url") or None,
+    )
+    return service.ClientReport(
+        api_key=form.get("api_key"),
+        jurisdiction_id=form.get("jurisdiction_id"),
+        account_id=form.get("account_id") or None,
+        address_id=form.get("address_id") or None,
+        report=report,
+    )
+
+
+@router.get("/discovery.{fmt}", responses={200: {"model": DiscoveryPublic}, 400: {"model": list[ErrorPublic]}})
 def discovery(request: Request, fmt: str) -> Response:
     """Where this endpoint is and what it speaks."""
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
-    data = {
-        "changeset": CHANGESET,
-        "contact": "gridbrain 指挥中心",
-        "key_service": "API keys are issued by the district: `gridbrain open311 key create NAME`",
-        "endpoints": [
-            {
-                "specification": SPEC,
-                "url": base,
-                "changeset": CHANGESET,
-                "type": "production",
-                "formats": ["text/xml", "application/json"],
-            }
+    data = DiscoveryPublic(
+        changeset=CHANGESET,
+        contact="gridbrain 指挥中心",
+        key_service="API keys are issued by the district: `gridbrain open311 key create NAME`",
+        endpoints=[
+            EndpointPublic(
+                specification=SPEC,
+                url=base,
+                changeset=CHANGESET,
+                type="production",
+                formats=["text/xml", "application/json"],
+            )
         ],
-    }
+    )
     return _run(request, fmt, lambda uow: data, root="discovery", item=None)
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", responses={200: {"model": list[ServicePublic]}, 400: {"model": list[ErrorPublic]}})
 def services(request: Request, fmt: str) -> Response:
     """Every matter of the catalog as a service."""
     q = _query(request)
@@ -128,7 +189,10 @@ def services(request: Request, fmt: str) -> Response:
     return _run(request, fmt, fn, root="services", item="service")
 
 
-@router.get("/services/{service_code}.{fmt}")
+@router.get(
+    "/services/{service_code}.{fmt}",
+    responses={200: {"model": ServiceDefinitionPublic}, 400: {"model": list[ErrorPublic]}},
+)
 def service_definition(request: Request, service_code: str, fmt: str) -> Response:
     """A matter's report-time parameters as attributes."""
     q = _query(request)
@@ -140,7 +204,11 @@ def service_definition(request: Request, service_code: str, fmt: str) -> Respons
     return _run(request, fmt, fn, root="service_definition", item=None)
 
 
-@router.post("/requests.{fmt}")
+@router.post(
+    "/requests.{fmt}",
+    status_code=201,
+    responses={201: {"model": list[RequestCreatedPublic]}, 400: {"model": list[ErrorPublic]}},
+)
 async def post_request(request: Request, fmt: str) -> Response:
     """Create a service request (form-encoded, api_key, attribute[code]=value)."""
     form = await request.form()
@@ -158,7 +226,7 @@ async def post_request(request: Request, fmt: str) -> Response:
             _run,
             request,
             fmt,
-            lambda uow: [service.post_request(uow, fields, attributes)],
+            lambda uow: [service.post_request(uow, _client_report(fields, attributes))],
             root="service_requests",
             item="request",
             status=201,
@@ -167,14 +235,19 @@ async def post_request(request: Request, fmt: str) -> Response:
     )
 
 
-@router.get("/requests.{fmt}")
+@router.get(
+    "/requests.{fmt}", responses={200: {"model": list[ServiceRequestPublic]}, 400: {"model": list[ErrorPublic]}}
+)
 def get_requests(request: Request, fmt: str) -> Response:
     """Service requests by id, or by service_code, status and date range (90 days, 1000 at most)."""
     q = _query(request)
     return _run(request, fmt, lambda uow: service.get_requests(uow, q), root="service_requests", item="request")
 
 
-@router.get("/requests/{request_id}.{fmt}")
+@router.get(
+    "/requests/{request_id}.{fmt}",
+    responses={200: {"model": list[ServiceRequestPublic]}, 400: {"model": list[ErrorPublic]}},
+)
 def get_request(request: Request, request_id: str, fmt: str) -> Response:
     """One service request."""
     q = _query(request)
@@ -187,23 +260,36 @@ def get_request(request: Request, request_id: str, fmt: str) -> Response:
     )
 
 
-@router.get("/tokens/{token}.{fmt}")
+@router.get("/tokens/{token}.{fmt}", responses={200: {"model": list[TokenPublic]}, 400: {"model": list[ErrorPublic]}})
 def get_token(request: Request, token: str, fmt: str) -> Response:
     """The service_request_id behind a token."""
     q = _query(request)
     return _run(request, fmt, lambda uow: service.get_token(uow, token, q), root="service_requests", item="request")
 
 
-@router.post("/requests/{request_id}/rating.{fmt}")
+@router.post(
+    "/requests/{request_id}/rating.{fmt}",
+    responses={200: {"model": list[RatingPublic]}, 400: {"model": list[ErrorPublic]}},
+)
 async def rate_request(request: Request, request_id: str, fmt: str) -> Response:
     """Extension (not in GeoReport v2): the resident's satisfaction, 1-5 with a comment."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+    def fn(uow: UnitOfWork) -> Any:
+        raw = (form.get("rating") or "").strip()
+        if not raw.isdigit():
+            raise Invalid("rating", "an integer from 1 to 5")
+        rated = service.rate_request(
+            uow, request_id, api_key=form.get("api_key"), rating=int(raw), comment=form.get("comment") or None
+        )
+        return [rated]
+
     return await run_in_threadpool(
         partial(
             _run,
             request,
             fmt,
-            lambda uow: [service.rate_request(uow, request_id, form)],
+            fn,
             root="service_requests",
             item="request",
             commit=True,

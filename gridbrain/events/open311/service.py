@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,8 +23,22 @@ from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, MissingField, NotFound, Unauthenticated
-from gridbrain.events import service
+from gridbrain.core.levels import Level
+from gridbrain.events import intake as service
+from gridbrain.events.actions import rate
+from gridbrain.events.intake import CHANNELS, Report
+from gridbrain.events.matters import catalog
 from gridbrain.events.model import Status
+from gridbrain.events.open311.schemas import (
+    AttributePublic,
+    ExtendedAttributesPublic,
+    RatingPublic,
+    RequestCreatedPublic,
+    ServiceDefinitionPublic,
+    ServicePublic,
+    ServiceRequestPublic,
+    TokenPublic,
+)
 from gridbrain.events.tables import event_transitions, events, open311_keys
 
 CLIENT_ROLE = "open311_client"
@@ -42,8 +57,8 @@ def create_key(uow: UnitOfWork, actor: Actor, name: str, *, channel: str = "app"
     """A new API key for a client system; only its hash is stored."""
     if not name or len(name) > 64:
         raise Invalid("name", "1-64 characters")
-    if channel not in service.CHANNELS:
-        raise Invalid("channel", f"one of {', '.join(service.CHANNELS)}")
+    if channel not in CHANNELS:
+        raise Invalid("channel", f"one of {', '.join(CHANNELS)}")
     if uow.execute(sa.select(open311_keys.c.id).where(open311_keys.c.name == name)).first():
         raise Conflict(f"an Open311 client named {name} exists", field="name", rule="unique")
     key = "o311_" + secrets.token_urlsafe(24)
@@ -72,20 +87,20 @@ def check_jurisdiction(jurisdiction_id: str | None) -> None:
 # --- services ------------------------------------------------------------------------------------
 
 
-def service_summary(m: Matter) -> dict[str, Any]:
-    return {
-        "service_code": m.code,
-        "service_name": m.name,
-        "description": " / ".join(m.class_path),
-        "metadata": bool(m.parameters),
-        "type": "realtime",
-        "keywords": ",".join(m.class_path),
-        "group": m.class_path[0],
-    }
+def service_summary(m: Matter) -> ServicePublic:
+    return ServicePublic(
+        service_code=m.code,
+        service_name=m.name,
+        description=" / ".join(m.class_path),
+        metadata=bool(m.parameters),
+        type="realtime",
+        keywords=",".join(m.class_path),
+        group=m.class_path[0],
+    )
 
 
-def list_services() -> list[dict[str, Any]]:
-    return [service_summary(m) for m in service.catalog()]
+def list_services() -> list[ServicePublic]:
+    return [service_summary(m) for m in catalog()]
 
 
 _DATATYPE = {
@@ -97,9 +112,9 @@ _DATATYPE = {
 }
 
 
-def service_definition(code: str) -> dict[str, Any]:
+def service_definition(code: str) -> ServiceDefinitionPublic:
     """A matter's parameters as Open311 attributes."""
-    cat = service.catalog()
+    cat = catalog()
     if code not in cat:
         raise NotFound(f"service_code {code} not found", field="service_code")
     m = cat.get(code)
@@ -118,8 +133,8 @@ def service_definition(code: str) -> dict[str, Any]:
             a["values"] = [{"key": c, "name": c} for c in p.choices]
         elif p.type is ParamType.BOOLEAN:
             a["values"] = [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}]
-        attributes.append(a)
-    return {"service_code": m.code, "attributes": attributes}
+        attributes.append(AttributePublic.model_validate(a))
+    return ServiceDefinitionPublic(service_code=m.code, attributes=attributes)
 
 
 def _describe(p: Any) -> str:
@@ -136,54 +151,40 @@ def _describe(p: Any) -> str:
 # --- requests ------------------------------------------------------------------------------------
 
 
-def _float(form: dict[str, str], key: str) -> float | None:
-    raw = (form.get(key) or "").strip()
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise Invalid(key, "number", f"{key} must be a number") from None
+@dataclass(frozen=True)
+class ClientReport:
+    """A service request as `api.py` parsed it from the form: the client's key and the report
+    (its channel is the key's, filled in here)."""
+
+    api_key: str | None
+    jurisdiction_id: str | None
+    account_id: str | None
+    address_id: str | None
+    report: Report
 
 
-def post_request(uow: UnitOfWork, form: dict[str, str], attributes: dict[str, str]) -> dict[str, Any]:
+def post_request(uow: UnitOfWork, posted: ClientReport) -> RequestCreatedPublic:
     """POST requests: a resident's report from a client system."""
-    actor, channel = client_for(uow, form.get("api_key"))
-    check_jurisdiction(form.get("jurisdiction_id"))
-    code = (form.get("service_code") or "").strip()
+    actor, channel = client_for(uow, posted.api_key)
+    check_jurisdiction(posted.jurisdiction_id)
+    r = posted.report
+    code = (r.matter_code or "").strip()
     if not code:
         raise MissingField("service_code")
-    if code not in service.catalog():
+    if code not in catalog():
         raise NotFound(f"service_code {code} not found", field="service_code")
-    lat, lng = _float(form, "lat"), _float(form, "long")
-    address = (form.get("address_string") or "").strip() or None
-    if lat is None and lng is None and not address and not form.get("address_id"):
+    if r.lat is None and r.lng is None and not r.address and not posted.address_id:
         raise Invalid("lat", "location", "a location is required: lat & long, address_string or address_id")
-    name = " ".join(x for x in ((form.get("last_name") or "").strip(), (form.get("first_name") or "").strip()) if x)
-    contact = form.get("email") or form.get("account_id") or form.get("device_id") or None
-    text = (form.get("description") or "").strip() or service.catalog().get(code).name
-    report = service.Report(
+    report = replace(
+        r,
         channel=channel,
-        text=text,
-        external_id=(form.get("external_id") or None),  # extension: retries
-        lat=lat,
-        lng=lng,
-        crs="wgs84",
-        address=address or form.get("address_id") or None,
-        matter_code=code,
-        parameters={k: v for k, v in attributes.items() if v != ""} or None,
-        reporter_name=name or None,
-        reporter_phone=(form.get("phone") or None),
-        reporter_contact=contact,
-        media_url=form.get("media_url") or None,
+        text=r.text or catalog().get(code).name,
+        address=r.address or posted.address_id,
     )
-    intake = service.report(uow, actor, report)
-    ev = intake.event
-    return {
-        "service_request_id": ev["id"],
-        "service_notice": _notice(uow, ev),
-        "account_id": form.get("account_id") or None,
-    }
+    ev = service.report(uow, actor, report).event
+    return RequestCreatedPublic(
+        service_request_id=ev["id"], service_notice=_notice(uow, ev), account_id=posted.account_id
+    )
 
 
 def _notice(uow: UnitOfWork, ev: dict[str, Any]) -> str:
@@ -198,7 +199,7 @@ def _agency(uow: UnitOfWork, ev: dict[str, Any]) -> str | None:
     code = ev.get("department_code")
     if not code:
         return None
-    if ev.get("level") == "grid":
+    if ev.get("level") == Level.GRID:
         return "网格员"
     row = uow.execute(sa.select(departments.c.name).where(departments.c.code == code)).first()
     return str(row.name) if row else code
@@ -207,11 +208,7 @@ def _agency(uow: UnitOfWork, ev: dict[str, Any]) -> str | None:
 def _iso(at: datetime | None) -> str | None:
     if at is None:
         return None
-    if at.tzinfo is None:
-        from datetime import UTC
-
-        at = at.replace(tzinfo=UTC)
-    return clock.local(at).isoformat(timespec="seconds")
+    return clock.local(clock.aware(at, naive_as=UTC)).isoformat(timespec="seconds")
 
 
 def _status_notes(uow: UnitOfWork, ev: dict[str, Any]) -> str | None:
@@ -226,38 +223,38 @@ def _status_notes(uow: UnitOfWork, ev: dict[str, Any]) -> str | None:
     return row.note if row else None
 
 
-def request_view(uow: UnitOfWork, ev: dict[str, Any], *, extensions: bool = False) -> dict[str, Any]:
+def request_view(uow: UnitOfWork, ev: dict[str, Any], *, extensions: bool = False) -> ServiceRequestPublic:
     """An event as an Open311 service request: never the reporter's personal details."""
-    cat = service.catalog()
+    cat = catalog()
     code = ev.get("matter_code")
-    out: dict[str, Any] = {
-        "service_request_id": ev["id"],
-        "status": "closed" if ev["status"] in (Status.CLOSED, Status.CANCELLED) else "open",
-        "status_notes": _status_notes(uow, ev),
-        "service_name": cat.get(code).name if code and code in cat else None,
-        "service_code": code,
-        "description": ev["text"],
-        "agency_responsible": _agency(uow, ev),
-        "service_notice": None,
-        "requested_datetime": _iso(ev["reported_at"]),
-        "updated_datetime": _iso(ev.get("updated_at") or ev["reported_at"]),
-        "expected_datetime": None,
-        "address": ev.get("address_text"),
-        "address_id": ev.get("address_code"),
-        "zipcode": None,
-        "lat": ev.get("lat"),
-        "long": ev.get("lng"),
-        "media_url": ev.get("media_url"),
-    }
+    out = ServiceRequestPublic(
+        service_request_id=ev["id"],
+        status="closed" if ev["status"] in (Status.CLOSED, Status.CANCELLED) else "open",
+        status_notes=_status_notes(uow, ev),
+        service_name=cat.get(code).name if code and code in cat else None,
+        service_code=code,
+        description=ev["text"],
+        agency_responsible=_agency(uow, ev),
+        service_notice=None,
+        requested_datetime=_iso(ev["reported_at"]),
+        updated_datetime=_iso(ev.get("updated_at") or ev["reported_at"]),
+        expected_datetime=None,
+        address=ev.get("address_text"),
+        address_id=ev.get("address_code"),
+        zipcode=None,
+        lat=ev.get("lat"),
+        long=ev.get("lng"),
+        media_url=ev.get("media_url"),
+    )
     if extensions:  # extension: beyond GeoReport v2
-        out["extended_attributes"] = {
-            "detailed_status": ev["status"],
-            "level": ev.get("level"),
-            "grid_code": ev.get("grid_code"),
-            "reports_count": ev.get("reports_count") or 1,
-            "duplicate_of": ev.get("duplicate_of"),
-            "satisfaction": ev.get("satisfaction"),
-        }
+        out.extended_attributes = ExtendedAttributesPublic(
+            detailed_status=ev["status"],
+            level=ev.get("level"),
+            grid_code=ev.get("grid_code"),
+            reports_count=ev.get("reports_count") or 1,
+            duplicate_of=ev.get("duplicate_of"),
+            satisfaction=ev.get("satisfaction"),
+        )
     return out
 
 
@@ -268,10 +265,10 @@ def _parse_date(raw: str | None, field: str) -> datetime | None:
         at = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
         raise Invalid(field, "w3 datetime", f"{field} must be an ISO 8601 date-time") from None
-    return at if at.tzinfo else at.replace(tzinfo=clock.CHINA)
+    return clock.aware(at)
 
 
-def get_requests(uow: UnitOfWork, query: dict[str, str]) -> list[dict[str, Any]]:
+def get_requests(uow: UnitOfWork, query: dict[str, str]) -> list[ServiceRequestPublic]:
     """GET requests: by ids, or by service_code / status / date range (default the last 90 days,
     at most 1000 requests)."""
     check_jurisdiction(query.get("jurisdiction_id"))
@@ -308,7 +305,7 @@ def get_requests(uow: UnitOfWork, query: dict[str, str]) -> list[dict[str, Any]]
     return [request_view(uow, dict(r._mapping), extensions=extensions) for r in rows]
 
 
-def get_request(uow: UnitOfWork, request_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
+def get_request(uow: UnitOfWork, request_id: str, query: dict[str, str]) -> list[ServiceRequestPublic]:
     check_jurisdiction(query.get("jurisdiction_id"))
     row = uow.execute(sa.select(events).where(events.c.id == request_id)).first()
     if row is None:
@@ -317,20 +314,19 @@ def get_request(uow: UnitOfWork, request_id: str, query: dict[str, str]) -> list
     return [request_view(uow, dict(row._mapping), extensions=extensions)]
 
 
-def get_token(uow: UnitOfWork, token: str, query: dict[str, str]) -> list[dict[str, Any]]:
+def get_token(uow: UnitOfWork, token: str, query: dict[str, str]) -> list[TokenPublic]:
     """Requests are created synchronously: the token is the service_request_id itself."""
     check_jurisdiction(query.get("jurisdiction_id"))
     row = uow.execute(sa.select(events.c.id).where(events.c.id == token)).first()
     if row is None:
         raise NotFound(f"token {token} not found", field="token")
-    return [{"service_request_id": row.id, "token": token}]
+    return [TokenPublic(service_request_id=row.id, token=token)]
 
 
-def rate_request(uow: UnitOfWork, request_id: str, form: dict[str, str]) -> dict[str, Any]:
+def rate_request(
+    uow: UnitOfWork, request_id: str, *, api_key: str | None, rating: int, comment: str | None
+) -> RatingPublic:
     """Extension: the resident's satisfaction (1–5, comment), sent by the client that posted it."""
-    actor, _ = client_for(uow, form.get("api_key"))
-    raw = (form.get("rating") or "").strip()
-    if not raw.isdigit():
-        raise Invalid("rating", "an integer from 1 to 5")
-    ev = service.rate(uow, actor, request_id, rating=int(raw), comment=form.get("comment") or None)
-    return {"service_request_id": ev["id"], "satisfaction": ev["satisfaction"]}
+    actor, _ = client_for(uow, api_key)
+    ev = rate(uow, actor, request_id, rating=rating, comment=comment)
+    return RatingPublic(service_request_id=ev.id, satisfaction=ev.satisfaction)

@@ -1,16 +1,12 @@
-"""The event lifecycle and the dispatch rules. Pure: no storage, no web.
+"""The event lifecycle: a strict state machine. Pure: no storage, no web.
 
-An event moves through a strict state machine (reported → triage → dispatched → accepted |
-returned → in_progress → handled → verified → closed; reopen; cancelled). Every move is an
-`Action`; `move()` either answers the next status or refuses with the current status and the
-actions that are allowed from it. Dispatch rules (which level, the out-of-list filter 清单外事项
-下派过滤, the level above for escalation, duplicates) live here too.
+An event moves reported → triage → dispatched → accepted | returned → in_progress → handled →
+verified → closed; reopen; cancelled. Every move is an `Action`; `move()` either answers the
+next status or refuses with the current status and the actions that are allowed from it.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -165,81 +161,6 @@ def move(event_id: str, status: Status | str, action: Action | str, *, note: str
 def reopen_allowed(closed_at: datetime | None, now: datetime, window: timedelta) -> bool:
     """A closed event may be reopened only within the window after closing."""
     return closed_at is not None and now - closed_at <= window
-
-
-# --- dispatch rules ------------------------------------------------------------------------------
-
-LEVELS = ("grid", "community", "street", "district")
-
-
-def level_above(level: str) -> str | None:
-    """The next level up (grid → community → street → district), None above the district."""
-    i = LEVELS.index(level)
-    return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
-
-
-@dataclass(frozen=True)
-class Routing:
-    """Where an event goes: the level, the department type there, and why it moved up."""
-
-    level: str
-    department_type: str
-    filtered: bool = False  # the out-of-list filter lifted it off the grid
-
-
-def route(
-    level: str,
-    departments: dict[str, str],
-    *,
-    in_grid_list: bool,
-    delegated: bool = False,
-) -> Routing:
-    """Apply the out-of-list filter (清单外事项下派过滤) to the catalog's level.
-
-    A matter outside the grid workers' list never lands on a grid worker unless an approved
-    delegation exists; it goes to the first level above that names a department."""
-    if level not in LEVELS:
-        raise Invalid("level", f"must be one of {', '.join(LEVELS)}")
-    if level == "grid" and not in_grid_list and not delegated:
-        up: str | None = level
-        while up is not None and (up == "grid" or up not in departments):
-            up = level_above(up)
-        if up is None:
-            raise Invalid("level", "out-of-list matter has no department above the grid")
-        return Routing(up, departments[up], filtered=True)
-    if level not in departments:
-        raise Invalid("level", f"the matter names no department at {level}")
-    return Routing(level, departments[level])
-
-
-def area_at_level(grid_code: str, level: str) -> str:
-    """The area code that handles an event of a grid at `level` (grid, community, street, district)."""
-    if len(grid_code) != 15:
-        raise Invalid("grid_code", "15 digits")
-    return {
-        "grid": grid_code,
-        "community": grid_code[:12],
-        "street": grid_code[:9] + "000",
-        "district": grid_code[:6] + "000000",
-    }[level]
-
-
-# --- duplicates --------------------------------------------------------------------------------
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    r = 6371008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(min(1.0, math.sqrt(h)))
-
-
-def box_around(lat: float, lng: float, metres: float) -> tuple[float, float, float, float]:
-    """(south, west, north, east) of a square that holds the circle of `metres` around a point."""
-    dlat = metres / 111_320.0
-    dlng = metres / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-    return lat - dlat, lng - dlng, lat + dlat, lng + dlng
 
 
 # --- rating ------------------------------------------------------------------------------------
