@@ -28,7 +28,7 @@ from gridbrain.config import get_settings
 from gridbrain.core import audit, clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many, one_of
-from gridbrain.core.errors import DomainError, Invalid
+from gridbrain.core.errors import Conflict, DomainError, Invalid
 from gridbrain.core.levels import Level
 from gridbrain.events import classify as classifier
 from gridbrain.events import dispatch, matters, model, outbox, places, trail
@@ -225,9 +225,17 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
     for i, first in repeats:
         done = results[first.index]
         assert isinstance(done, Intake)
-        results[i] = Intake(done.event, created=False, duplicate_of=done.duplicate_of)
+        results[i] = _replay(items[i][0], done.event)
     assert all(r is not None for r in results), "every report of the batch is answered"
     return [r for r in results if r is not None]
+
+
+def _replay(actor: Actor, found: dict[str, Any]) -> Intake | DomainError:
+    """A retried submission answers the event it made, but only to a caller who may see it: a
+    replayed (channel, external_id) from another area learns nothing of the event."""
+    if actor.scope.covers(found.get("grid_code")) or actor.scope.covers(found.get("area_code")):
+        return Intake(found, created=False, duplicate_of=found.get("duplicate_of"))
+    return Conflict("this (channel, external_id) already names another report", field="external_id", rule="unique")
 
 
 def _settle(drafts: list[_Draft], now: datetime, district: str, catalog_version: str) -> None:
@@ -268,8 +276,7 @@ def _write(uow: UnitOfWork, drafts: list[_Draft], results: list[Intake | DomainE
     links: list[dict[str, Any]] = []
     for d in drafts:
         if d.row["id"] not in created:
-            found = existing[(d.report.channel, d.report.external_id or "")]
-            results[d.index] = Intake(found, created=False, duplicate_of=found.get("duplicate_of"))
+            results[d.index] = _replay(d.actor, existing[(d.report.channel, d.report.external_id or "")])
             continue
         assert d.second is not None
         ev = d.row
