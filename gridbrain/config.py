@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     district_code: str = "330110000000"
     upload_max_bytes: int = 10 * 1024 * 1024
     sweeper_interval_s: int = 60
+    # how often the server seals new audit entries into the hash chain (0: never; `audit seal`)
+    audit_seal_interval_s: float = 5.0
     run_workers: bool = True
     worker_threads: int = 30  # threads serving requests; the connection pool holds two per thread
     # a bearer token, once checked, is trusted this long in each process (0: check every request)

@@ -1,4 +1,4 @@
-"""Kernel tables: staff users, API tokens, the audit trail."""
+"""Kernel tables: staff users, API tokens, the audit trail and its hash chain."""
 
 from __future__ import annotations
 
@@ -44,4 +44,19 @@ audit_log = sa.Table(
     sa.Column("actor_role", sa.String(32), nullable=True),
     sa.Column("area_code", sa.String(15), nullable=True, index=True),
     sa.Column("detail", JSONType, nullable=True),
+    # the hash chain (core.audit_chain): position, the hash of the entry before, this entry's hash;
+    # NULL until the sealer reaches the entry (seconds after its commit)
+    sa.Column("chain_seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=True, unique=True),
+    sa.Column("prev_hash", sa.String(64), nullable=True),
+    sa.Column("hash", sa.String(64), nullable=True),
+)
+
+# the newest sealed entry of the audit chain: one row (id 1), locked while sealing
+audit_chain_head = sa.Table(
+    "audit_chain_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("sealed_at", UtcDateTime, nullable=False),
 )
