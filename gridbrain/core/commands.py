@@ -1,14 +1,16 @@
-"""Kernel commands: `gridbrain audit verify | seal | head`, `gridbrain backup`, `gridbrain restore`."""
+"""Kernel commands: `gridbrain audit verify | seal | head`, `gridbrain backup FILE`, `gridbrain restore FILE`."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from sqlalchemy.engine import Engine
 
 from gridbrain.config import get_settings
-from gridbrain.core import audit_chain
+from gridbrain.core import audit_chain, backup
 from gridbrain.core.db import make_engine
 
 audit_app = typer.Typer(help="the audit trail's hash chain", no_args_is_help=True)
@@ -47,5 +49,26 @@ def audit_head() -> None:
     typer.echo(f"{seq} {digest}")
 
 
+def backup_cmd(
+    file: Annotated[Path, typer.Argument(help="the backup file to write (a tar)")],
+) -> None:
+    """Write every table into one file (logical: restores into SQLite or PostgreSQL)."""
+    copies = backup.backup(_engine(), file)
+    typer.echo(f"backed up {sum(c.rows for c in copies):,} rows of {len(copies)} tables into {file}")
+
+
+def restore_cmd(
+    file: Annotated[Path, typer.Argument(help="a file written by `gridbrain backup`")],
+    replace: Annotated[bool, typer.Option("--replace", help="empty a database that holds data first")] = False,
+) -> None:
+    """Load a backup into this database (same schema version); every count and checksum is compared."""
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
+    copies = backup.restore(_engine(), file, replace=replace)
+    typer.echo(f"restored {sum(c.rows for c in copies):,} rows of {len(copies)} tables; counts and checksums match")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
+    app.command("backup")(backup_cmd)
+    app.command("restore")(restore_cmd)

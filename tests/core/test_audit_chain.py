@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from gridbrain.config import get_settings
 from gridbrain.core import audit, audit_chain
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
@@ -120,24 +118,6 @@ def test_removing_the_newest_entries_is_found_by_the_head(engine):
     with engine.begin() as conn:
         conn.execute(audit_chain_head.update().values(seq=3, hash=rows[2].hash))
     assert audit_chain.verify(engine).ok  # a rewritten head hides it: why the head is kept outside
-
-
-def cli_url(engine) -> str:
-    """The URL a command must read to reach this test's database (PostgreSQL: its private schema)."""
-    url = engine.url.render_as_string(hide_password=False)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            schema = conn.exec_driver_sql("SHOW search_path").scalar()
-        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
-    return url
-
-
-@pytest.fixture
-def cli_db(engine, monkeypatch):
-    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", cli_url(engine))
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
 
 
 def test_audit_verify_names_the_first_broken_entry_and_exits_non_zero(cli_db):
