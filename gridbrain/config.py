@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     session_cookie: str = "gridbrain_session"
     session_max_age_s: int = 8 * 3600
+    session_idle_s: int = 2 * 3600  # a web session not used this long ends
+    token_ttl_days: int = 90  # a new bearer token expires after this many days unless told otherwise
+    # login throttling: this many failures in the window lock the account / the client address
+    login_window_s: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
     # The jurisdiction this brain serves (the district, 6-digit county code padded to 12).
     district_code: str = "330110000000"
     upload_max_bytes: int = 10 * 1024 * 1024

@@ -31,6 +31,32 @@ api_tokens = sa.Table(
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),  # NULL only for tokens made before expiry existed
+)
+
+# server-side web sessions: the cookie carries a random id whose hash is kept here, so logout,
+# deactivation and expiry end a session everywhere (a signed cookie alone cannot be taken back)
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("address", sa.String(64), nullable=True),
+)
+
+# login tries, for throttling per account and per client address
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("address", sa.String(64), nullable=True, index=True),
+    sa.Column("succeeded", sa.Boolean, nullable=False),
 )
 
 audit_log = sa.Table(

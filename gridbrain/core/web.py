@@ -12,10 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
-from gridbrain.core import auth
+from gridbrain.core import auth, sessions
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
-from gridbrain.core.errors import DomainError, Forbidden, Unauthenticated
+from gridbrain.core.errors import DomainError, Forbidden, TooManyAttempts, Unauthenticated
 
 
 async def get_engine(request: Request) -> Engine:
@@ -46,9 +46,9 @@ def current_user(request: Request, uow: UowDep) -> Actor:
     token = _bearer(request)
     if token is not None:
         return auth.authenticate_token(uow, token)
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id is not None:
-        return auth.user_by_id(uow, int(user_id))
+    session_id = request.session.get(sessions.COOKIE_KEY) if "session" in request.scope else None
+    if isinstance(session_id, str):
+        return sessions.user_of(uow, session_id)
     raise Unauthenticated("login required: send 'Authorization: Bearer <token>' or log in")
 
 
@@ -104,6 +104,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse({"error": exc.as_dict()}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
