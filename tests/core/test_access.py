@@ -159,3 +159,18 @@ def test_the_password_policy_names_the_rule_a_password_breaks(password, rule):
 
 def test_a_strong_password_passes_the_policy():
     check_password("网格-晨跑-2026!", username="wang")
+
+
+def test_a_user_lists_and_revokes_their_own_tokens_through_the_api_but_not_anothers(client, district):
+    own = district.headers("street1_op")
+    listed = client.get("/api/v1/tokens", headers=own)
+    assert listed.status_code == 200
+    [mine] = listed.json()
+    assert mine["username"] == "street1_op" and mine["live"] and "token" not in mine
+    assert client.get("/api/v1/tokens?user=admin", headers=own).status_code == 403
+    assert client.delete(f"/api/v1/tokens/{mine['id']}?user=admin", headers=own).status_code in (403, 404)
+    r = client.delete(f"/api/v1/tokens/{mine['id']}", headers=own)
+    assert r.status_code == 200 and r.json() == {"revoked": 1}
+    assert client.get("/api/v1/tokens", headers=own).status_code == 401
+    others = client.get("/api/v1/tokens?user=street1_op", headers=district.headers("admin")).json()
+    assert others[0]["revoked_at"] is not None and not others[0]["live"]
