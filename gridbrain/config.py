@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # The jurisdiction this brain serves (the district, 6-digit county code padded to 12).
     district_code: str = "330110000000"
     upload_max_bytes: int = 10 * 1024 * 1024
+    # any request body over this is refused with 413 before it is read (imports of a whole
+    # library go through the CLI, which has no such limit)
+    body_max_bytes: int = 64 * 1024 * 1024
     sweeper_interval_s: int = 60
     # how often the server seals new audit entries into the hash chain (0: never; `audit seal`)
     audit_seal_interval_s: float = 5.0
