@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from gridbrain.config import Settings, get_settings
 from gridbrain.core.db import make_engine
+from gridbrain.core.middleware import GuardRequests, SecurityHeaders
 from gridbrain.core.web import install_error_handlers
 from gridbrain.plugins import CAPABILITIES, optional
 
@@ -63,6 +64,8 @@ def create_app(
         https_only=settings.env != "development",
     )
     install_error_handlers(app)
+    app.add_middleware(GuardRequests, max_bytes=settings.body_max_bytes, session_cookie=settings.session_cookie)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -20,10 +20,21 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     session_cookie: str = "gridbrain_session"
     session_max_age_s: int = 8 * 3600
+    session_idle_s: int = 2 * 3600  # a web session not used this long ends
+    token_ttl_days: int = 90  # a new bearer token expires after this many days unless told otherwise
+    # login throttling: this many failures in the window lock the account / the client address
+    login_window_s: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
     # The jurisdiction this brain serves (the district, 6-digit county code padded to 12).
     district_code: str = "330110000000"
     upload_max_bytes: int = 10 * 1024 * 1024
+    # any request body over this is refused with 413 before it is read (imports of a whole
+    # library go through the CLI, which has no such limit)
+    body_max_bytes: int = 64 * 1024 * 1024
     sweeper_interval_s: int = 60
+    # how often the server seals new audit entries into the hash chain (0: never; `audit seal`)
+    audit_seal_interval_s: float = 5.0
     run_workers: bool = True
     worker_threads: int = 30  # threads serving requests; the connection pool holds two per thread
     # a bearer token, once checked, is trusted this long in each process (0: check every request)

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from gridbrain.core import clock
 from gridbrain.core.codes import CodeError, area_level
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, NotFound, Unauthenticated
+from gridbrain.core.passwords import check_password
 from gridbrain.core.scoping import Scope
 from gridbrain.core.tables import api_tokens, users
 
@@ -106,8 +108,7 @@ def create_user(
         raise Invalid("role", f"must be one of {', '.join(Role)}")
     if not username or len(username) > 64:
         raise Invalid("username", "1-64 characters")
-    if len(password) < 8:
-        raise Invalid("password", "at least 8 characters")
+    check_password(password, username=username)
     if role != Role.ADMIN and not area_code:
         raise Invalid("area", f"role {role} needs an area code")
     if area_code:
@@ -143,31 +144,114 @@ def find_user(uow: UnitOfWork, username: str) -> Actor:
     return _actor_of(row)
 
 
-def authenticate_password(uow: UnitOfWork, username: str, password: str) -> Actor:
-    """The user, if the password is right; the same error for unknown users and wrong passwords."""
+def authenticate_password(uow: UnitOfWork, username: str, password: str, *, address: str | None = None) -> Actor:
+    """The user, if the password is right; the same error and about the same time for unknown
+    users and wrong passwords; 429 (TooManyAttempts) while the account or the address is locked
+    by `core.throttle`. Every try is counted (the caller commits)."""
+    from gridbrain.core import throttle
+
+    throttle.check(uow, username, address)
     row = uow.execute(sa.select(users).where(users.c.username == username, users.c.active)).first()
+    stored = row.password_hash if row is not None else _dummy_hash()
+    ok: bool
     try:
-        if row is None or not _hasher.verify(row.password_hash, password):
-            raise Unauthenticated("用户名或密码错误")
-    except (VerificationError, InvalidHashError) as e:
-        raise Unauthenticated("用户名或密码错误") from e
+        ok = bool(_hasher.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        ok = False
+    throttle.note(uow, username, address, succeeded=ok and row is not None)
+    if not ok or row is None:
+        raise Unauthenticated("用户名或密码错误")
     return _actor_of(row)
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so the answer takes as long."""
+    if not _DUMMY:
+        _DUMMY.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _DUMMY[0]
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(uow: UnitOfWork, username: str, name: str = "cli") -> str:
-    """A new bearer token for scripts; only its hash is stored."""
+def issue_token(uow: UnitOfWork, username: str, name: str = "cli", *, days: int | None = None) -> str:
+    """A new bearer token for scripts, valid `days` (default GRIDBRAIN_TOKEN_TTL_DAYS); only its
+    hash is stored."""
+    from gridbrain.config import get_settings
+
     actor = find_user(uow, username)
+    ttl = get_settings().token_ttl_days if days is None else days
+    if not 1 <= ttl <= 3650:
+        raise Invalid("days", "from 1 to 3650")
     token = "gb_" + secrets.token_urlsafe(32)
+    now = clock.now()
     uow.execute(
         api_tokens.insert().values(
-            user_id=actor.user_id, token_hash=_token_hash(token), name=name, created_at=clock.now()
+            user_id=actor.user_id,
+            token_hash=_token_hash(token),
+            name=name,
+            created_at=now,
+            expires_at=now + timedelta(days=ttl),
         )
     )
     return token
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """A bearer token as its owner and the admin see it (never the token itself)."""
+
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def live(self) -> bool:
+        now = clock.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+def list_tokens(uow: UnitOfWork, username: str) -> list[TokenView]:
+    """The user's tokens, newest first."""
+    actor = find_user(uow, username)
+    rows = uow.execute(
+        sa.select(api_tokens).where(api_tokens.c.user_id == actor.user_id).order_by(api_tokens.c.id.desc())
+    )
+    return [TokenView(r.id, username, r.name, r.created_at, r.expires_at, r.revoked_at) for r in rows]
+
+
+def revoke_tokens(uow: UnitOfWork, username: str, *, token_id: int | None = None) -> int:
+    """Revoke one of the user's tokens (or all of them); answers how many were live."""
+    actor = find_user(uow, username)
+    q = api_tokens.update().where(api_tokens.c.user_id == actor.user_id, api_tokens.c.revoked_at.is_(None))
+    if token_id is not None:
+        if not uow.execute(
+            sa.select(api_tokens.c.id).where(api_tokens.c.id == token_id, api_tokens.c.user_id == actor.user_id)
+        ).first():
+            raise NotFound(f"user {username} has no token {token_id}")
+        q = q.where(api_tokens.c.id == token_id)
+    n = uow.execute(q.values(revoked_at=clock.now())).rowcount
+    forget_tokens()
+    return int(n or 0)
+
+
+def set_active(uow: UnitOfWork, username: str, active: bool) -> Actor:
+    """Activate or deactivate a user; deactivating ends every session and revokes every token."""
+    from gridbrain.core import sessions
+
+    actor = find_user(uow, username)
+    uow.execute(users.update().where(users.c.id == actor.user_id).values(active=active))
+    if not active:
+        revoke_tokens(uow, username)
+        sessions.end_all(uow, actor.user_id or 0)
+    return actor
 
 
 # token hash → (checked at, monotonic seconds; the actor). Only tokens that passed are kept, so a
@@ -206,9 +290,10 @@ def authenticate_token(uow: UnitOfWork, token: str) -> Actor:
         sa.select(users)
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
         .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None), users.c.active)
+        .where(sa.or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > clock.now()))
     ).first()
     if row is None:
-        raise Unauthenticated("invalid or revoked token")
+        raise Unauthenticated("invalid, expired or revoked token")
     actor = _actor_of(row)
     if len(_token_cache) >= _TOKEN_CACHE_MAX:
         _token_cache.clear()

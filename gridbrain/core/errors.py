@@ -57,3 +57,14 @@ class Forbidden(DomainError):
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"
+
+
+class TooManyAttempts(DomainError):
+    """Too many tries in too short a time (login throttling): 429 with Retry-After."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(message, field=field, rule="throttled")
+        self.retry_after_s = max(1, int(retry_after_s))

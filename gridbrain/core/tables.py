@@ -1,4 +1,4 @@
-"""Kernel tables: staff users, API tokens, the audit trail."""
+"""Kernel tables: staff users, API tokens, the audit trail and its hash chain."""
 
 from __future__ import annotations
 
@@ -31,6 +31,32 @@ api_tokens = sa.Table(
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),  # NULL only for tokens made before expiry existed
+)
+
+# server-side web sessions: the cookie carries a random id whose hash is kept here, so logout,
+# deactivation and expiry end a session everywhere (a signed cookie alone cannot be taken back)
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+    sa.Column("address", sa.String(64), nullable=True),
+)
+
+# login tries, for throttling per account and per client address
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("address", sa.String(64), nullable=True, index=True),
+    sa.Column("succeeded", sa.Boolean, nullable=False),
 )
 
 audit_log = sa.Table(
@@ -44,4 +70,19 @@ audit_log = sa.Table(
     sa.Column("actor_role", sa.String(32), nullable=True),
     sa.Column("area_code", sa.String(15), nullable=True, index=True),
     sa.Column("detail", JSONType, nullable=True),
+    # the hash chain (core.audit_chain): position, the hash of the entry before, this entry's hash;
+    # NULL until the sealer reaches the entry (seconds after its commit)
+    sa.Column("chain_seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=True, unique=True),
+    sa.Column("prev_hash", sa.String(64), nullable=True),
+    sa.Column("hash", sa.String(64), nullable=True),
+)
+
+# the newest sealed entry of the audit chain: one row (id 1), locked while sealing
+audit_chain_head = sa.Table(
+    "audit_chain_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("sealed_at", UtcDateTime, nullable=False),
 )

@@ -3,19 +3,25 @@ and the mapping of domain errors to clear 4xx answers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import anyio.to_thread
+import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridbrain.core import auth
+from gridbrain.core import auth, sessions
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
-from gridbrain.core.errors import DomainError, Forbidden, Unauthenticated
+from gridbrain.core.errors import DomainError, Forbidden, TooManyAttempts, Unauthenticated
+from gridbrain.core.middleware import BodyTooLarge
+
+log = logging.getLogger(__name__)
 
 
 async def get_engine(request: Request) -> Engine:
@@ -46,9 +52,9 @@ def current_user(request: Request, uow: UowDep) -> Actor:
     token = _bearer(request)
     if token is not None:
         return auth.authenticate_token(uow, token)
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id is not None:
-        return auth.user_by_id(uow, int(user_id))
+    session_id = request.session.get(sessions.COOKIE_KEY) if "session" in request.scope else None
+    if isinstance(session_id, str):
+        return sessions.user_of(uow, session_id)
     raise Unauthenticated("login required: send 'Authorization: Bearer <token>' or log in")
 
 
@@ -104,6 +110,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse({"error": exc.as_dict()}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -114,3 +122,32 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("invalid", first["message"], field=first["field"], rule=first["rule"], problems=problems),
             status_code=422,
         )
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(error_body("too_large", str(exc), field="body", rule="max_bytes"), status_code=413)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # the server's own 404 / 405 / ... in the same JSON shape as every other error
+        if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI wraps a failed body read in a 400
+            return await _too_large(request, exc.__cause__)
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # nothing was committed: the unit of work rolls back; the client may retry the same report
+        log.error("database unavailable: %s", exc)
+        return JSONResponse(
+            error_body("database_unavailable", "数据库暂时不可用，请稍后重试；本次提交未保存"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal", "服务器内部错误，已记录"), status_code=500)

@@ -7,23 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gridbrain.core import auth
+from gridbrain.core import auth, sessions
 from gridbrain.core.auth import ROLE_LABELS, Role
 from gridbrain.core.db import UnitOfWork
-from gridbrain.core.errors import Unauthenticated
+from gridbrain.core.errors import TooManyAttempts, Unauthenticated
 from gridbrain.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
 
 def page_user(request: Request) -> auth.Actor | None:
-    """The logged-in user of a page, or None."""
-    user_id = request.session.get("user_id")
-    if user_id is None:
+    """The logged-in user of a page (a live server-side session), or None."""
+    session_id = request.session.get(sessions.COOKIE_KEY)
+    if not isinstance(session_id, str):
         return None
     try:
         with UnitOfWork(request.app.state.engine) as uow:
-            return auth.user_by_id(uow, int(user_id))
+            user = sessions.user_of(uow, session_id)
+            uow.commit()
+            return user
     except Unauthenticated:
         request.session.clear()
         return None
@@ -41,21 +43,38 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    address = request.client.host if request.client else None
     try:
         with UnitOfWork(request.app.state.engine) as uow:
-            user = auth.authenticate_password(uow, username, password)
-    except Unauthenticated as e:
+            try:
+                user = auth.authenticate_password(uow, username, password, address=address)
+            finally:
+                uow.commit()  # the try is counted whether it succeeded or not
+            session_id = sessions.start(uow, user, address=address)
+            uow.commit()
+    except (Unauthenticated, TooManyAttempts) as e:
+        status = 429 if isinstance(e, TooManyAttempts) else 401
+        headers = {"Retry-After": str(e.retry_after_s)} if isinstance(e, TooManyAttempts) else None
         return templates.TemplateResponse(
-            request, "login.html", {"next": next, "error": e.message, "username": username}, status_code=401
+            request,
+            "login.html",
+            {"next": next, "error": e.message, "username": username},
+            status_code=status,
+            headers=headers,
         )
     request.session.clear()
-    request.session["user_id"] = user.user_id
+    request.session[sessions.COOKIE_KEY] = session_id
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    session_id = request.session.get(sessions.COOKIE_KEY)
+    if isinstance(session_id, str):
+        with UnitOfWork(request.app.state.engine) as uow:
+            sessions.end(uow, session_id)
+            uow.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
