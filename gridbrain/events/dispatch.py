@@ -25,6 +25,7 @@ from gridbrain.core.errors import Forbidden, Invalid, MissingField
 from gridbrain.core.levels import LEVELS, Level, area_at_level
 from gridbrain.core.scoping import Scope
 from gridbrain.core.tables import users
+from gridbrain.core.text import check_web_url
 from gridbrain.events import model
 from gridbrain.events.model import Target
 from gridbrain.events.tables import event_delegations, events
@@ -272,6 +273,7 @@ def add_delegation(
         raise MissingField("funding_note")
     if not handbook_url.strip():
         raise MissingField("handbook_url")
+    handbook_url = check_web_url(handbook_url, "handbook_url") or ""
     try:
         area_level(area_code)
     except CodeError as e:

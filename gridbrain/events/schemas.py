@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from gridbrain.core.auth import Actor
 from gridbrain.events.actions import Route
@@ -25,6 +25,10 @@ class Reporter(BaseModel):
     contact: str | None = Field(None, max_length=120, description="e-mail, app account or device id")
 
 
+# a coordinate: a JSON number, never a boolean or a string coerced into one
+StrictNumber = Annotated[float, Strict()] | Annotated[int, Strict()]
+
+
 class EventCreate(BaseModel):
     """A problem reported on any channel. Location: `lat`/`lng` (with `crs`) or `address`."""
 
@@ -33,8 +37,8 @@ class EventCreate(BaseModel):
     channel: str = Field(description="hotline_12345 | app | patrol | department | iot | video_ai | system")
     external_id: str | None = Field(None, max_length=64, description="the channel's own id (idempotency key)")
     text: str = Field(min_length=1, max_length=4000)
-    lat: float | None = None
-    lng: float | None = None
+    lat: StrictNumber | None = None
+    lng: StrictNumber | None = None
     crs: str = "wgs84"
     address: str | None = Field(None, max_length=200)
     matter_code: str | None = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from gridbrain.catalog.model import Nature
 from gridbrain.core.errors import Invalid, MissingField
+from gridbrain.core.text import check_plain_text, check_web_url
 
 CHANNELS = ("hotline_12345", "app", "patrol", "department", "iot", "video_ai", "system")
 
@@ -56,5 +57,12 @@ def check_report(r: Report) -> None:
         r.reporter_phone.replace("-", "").replace("+", "").isdigit() and 5 <= len(r.reporter_phone) <= 20
     ):
         raise Invalid("reporter.phone", "digits, 5-20 characters")
+    check_plain_text(r.text, "text")
+    check_plain_text(r.address, "address")
+    check_plain_text(r.reporter_name, "reporter.name")
+    check_web_url(r.media_url, "media_url")
+    for name, value in (("lat", r.lat), ("lng", r.lng)):
+        if isinstance(value, bool):
+            raise Invalid(name, "a number")
     if r.parameters is not None and not isinstance(r.parameters, dict):
         raise Invalid("parameters", "an object")

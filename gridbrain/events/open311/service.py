@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from gridbrain.areas.tables import departments
 from gridbrain.catalog.model import Matter, ParamType
 from gridbrain.config import get_settings
-from gridbrain.core import audit, clock
+from gridbrain.core import audit, clock, masking
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Invalid, MissingField, NotFound, Unauthenticated
@@ -42,7 +42,7 @@ from gridbrain.events.open311.schemas import (
 from gridbrain.events.tables import event_transitions, events, open311_keys
 
 CLIENT_ROLE = "open311_client"
-MAX_REQUESTS = 1000  # the spec's default cap on GET requests
+MAX_REQUESTS = 200  # per call: a public read of the whole district takes paging by date, not one call
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default date range
 
 
@@ -223,6 +223,11 @@ def _status_notes(uow: UnitOfWork, ev: dict[str, Any]) -> str | None:
     return row.note if row else None
 
 
+def _public_coordinate(value: float | None) -> float | None:
+    # about 100 m: enough to find the problem on a map, not a resident's door
+    return None if value is None else round(value, 3)
+
+
 def request_view(uow: UnitOfWork, ev: dict[str, Any], *, extensions: bool = False) -> ServiceRequestPublic:
     """An event as an Open311 service request: never the reporter's personal details."""
     cat = catalog()
@@ -233,17 +238,17 @@ def request_view(uow: UnitOfWork, ev: dict[str, Any], *, extensions: bool = Fals
         status_notes=_status_notes(uow, ev),
         service_name=cat.get(code).name if code and code in cat else None,
         service_code=code,
-        description=ev["text"],
+        description=masking.mask_free_text(ev["text"]),
         agency_responsible=_agency(uow, ev),
         service_notice=None,
         requested_datetime=_iso(ev["reported_at"]),
         updated_datetime=_iso(ev.get("updated_at") or ev["reported_at"]),
         expected_datetime=None,
-        address=ev.get("address_text"),
+        address=masking.mask_free_text(ev.get("address_text")),
         address_id=ev.get("address_code"),
         zipcode=None,
-        lat=ev.get("lat"),
-        long=ev.get("lng"),
+        lat=_public_coordinate(ev.get("lat")),
+        long=_public_coordinate(ev.get("lng")),
         media_url=ev.get("media_url"),
     )
     if extensions:  # extension: beyond GeoReport v2
