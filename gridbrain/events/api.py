@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
+from pydantic import AwareDatetime
 
 from gridbrain.core.errors import MissingField
 from gridbrain.core.web import AsyncUser, CurrentUser, UowDep
@@ -61,9 +61,9 @@ def list_events(
     area: Annotated[str | None, Query(description="area or grid code")] = None,
     matter: Annotated[str | None, Query(description="matter code")] = None,
     channel: Annotated[str | None, Query()] = None,
-    since: Annotated[datetime | None, Query(description="reported at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="reported before (ISO 8601)")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    since: Annotated[AwareDatetime | None, Query(description="reported at or after (ISO 8601 with zone)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="reported before (ISO 8601 with zone)")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventPage:
     """Events in the user's area, newest first."""

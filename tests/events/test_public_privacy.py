@@ -59,3 +59,15 @@ def test_booleans_and_strings_are_not_coordinates(client, district, staff):
             headers=headers,
         )
         assert r.status_code == 422 and "lat" in r.json()["error"]["field"], bad
+
+
+def test_times_without_a_zone_and_absurd_pages_are_refused_by_name(client, district):
+    headers = district.headers("admin")
+    for query, field in (
+        ("since=2026-11-01T00:00:00", "since"),
+        ("until=2026-11-01", "until"),
+        (f"page={2**63}", "page"),
+    ):
+        r = client.get(f"/api/v1/events?{query}", headers=headers)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, query
+    assert client.get("/api/v1/events?since=2026-11-01T00:00:00%2B08:00", headers=headers).status_code == 200
