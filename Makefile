@@ -9,7 +9,7 @@ DEMO_SEED  ?= 42
 PYTEST_ARGS ?=
 export GRIDBRAIN_VAR_DIR ?= var
 
-.PHONY: demo test install assets chromium demo-data serve lint typecheck bench clean
+.PHONY: demo test install assets chromium demo-data serve lint typecheck check bench clean
 
 ## make demo: venv, install, demo district on SQLite in var/, then serve it on http://$(HOST):$(PORT)
 demo: install assets
@@ -58,12 +58,16 @@ demo-data: install
 serve: install assets
 	$(BIN)/gridbrain serve --host $(HOST) --port $(PORT)
 
+## make lint: ruff's rules and ruff's format (a file that is not formatted fails)
 lint: install
 	$(BIN)/ruff check gridbrain tests migrations
-	$(BIN)/ruff format --check gridbrain tests || true
+	$(BIN)/ruff format --check gridbrain tests
 
 typecheck: install
 	$(BIN)/mypy gridbrain
+
+## make check: what CI runs before the tests
+check: lint typecheck
 
 clean:
 	rm -rf $(VENV) node_modules gridbrain/web/static/vendor .stamp-* var

@@ -13,6 +13,7 @@ from gridbrain.catalog.loader import shipped_catalog
 from gridbrain.catalog.model import decide
 from gridbrain.core import codes
 from gridbrain.core.clock import CHINA
+from gridbrain.core.levels import area_at_level
 from gridbrain.demo import names
 from gridbrain.demo.common import DEVICES, DISTRICT6, EVENTS, HISTORY_YEARS, PREFIX, DistrictState, _ticker, _weighted
 from gridbrain.events.tables import events
@@ -56,7 +57,7 @@ class HistoryMixin(DistrictState):
 
     def build_events(self) -> None:
         assert self.geo is not None, "areas first"
-        community_names = self.geo.names
+        geo = self.geo
         rng = self.rng
         total = self.n(EVENTS)
         catalog = list(shipped_catalog())
@@ -70,35 +71,8 @@ class HistoryMixin(DistrictState):
         channels = [c for c, _ in names.CHANNELS]
         decisions = {m.code: decide(m, {}) for m in catalog}
         seasonal = np.array([_is_summer_matter(m.name) for m in catalog])
-        cols = [
-            "id",
-            "channel",
-            "external_id",
-            "text",
-            "matter_code",
-            "nature",
-            "status",
-            "level",
-            "department_code",
-            "area_code",
-            "grid_code",
-            "address_code",
-            "address_text",
-            "lat",
-            "lng",
-            "reporter_name",
-            "reporter_phone",
-            "reported_at",
-            "closed_at",
-            "satisfaction",
-            "reports_count",
-        ]
         surnames = [s for s, _ in names.SURNAMES]
-        hours_p = np.array(
-            [1, 0.5, 0.3, 0.3, 0.5, 1, 3, 6, 9, 11, 10, 8, 5, 6, 9, 10, 9, 7, 5, 5, 5, 4, 3, 2], dtype=float
-        )
         recent = self.until - timedelta(days=20)
-        sat_p = np.array([5, 5, 10, 25, 55], dtype=float)
 
         def rows() -> Iterator[tuple[Any, ...]]:
             serial = 0
@@ -109,11 +83,11 @@ class HistoryMixin(DistrictState):
                 p = pop * np.where(seasonal, 2.5 if summer else 0.6, 1.0)
                 m_idx = rng.choice(len(catalog), size=k, p=p / p.sum())
                 ch_idx = _weighted(rng, names.CHANNELS, k)
-                hours = rng.choice(24, size=k, p=hours_p / hours_p.sum())
+                hours = rng.choice(24, size=k, p=_HOURS_P / _HOURS_P.sum())
                 minutes = rng.integers(0, 3600, k)
                 places = rng.integers(0, max(1, len(self.doors) + len(self.buildings)), k)
                 durations = rng.lognormal(2.8, 1.1, k)  # hours to close
-                sats = rng.choice(5, size=k, p=sat_p / sat_p.sum()) + 1
+                sats = rng.choice(5, size=k, p=_SATISFACTION_P / _SATISFACTION_P.sum()) + 1
                 rated = rng.random(k) < 0.7
                 for j in range(k):
                     serial += 1
@@ -127,23 +101,13 @@ class HistoryMixin(DistrictState):
                         continue
                     grid = place.grids[pi]
                     dec = decisions[matter.code]
-                    level = dec.level.value
-                    area = {
-                        "grid": grid,
-                        "community": grid[:12],
-                        "street": grid[:9] + "000",
-                        "district": names.DISTRICT[0],
-                    }[level]
+                    area = area_at_level(grid, dec.level)
                     department = f"{codes.area_prefix(area)}:{dec.department_type}"
                     example = matter.examples[serial % len(matter.examples)] if matter.examples else matter.name
-                    text = _after_community(place.texts[pi], community_names[grid[:12]]) + example
-                    closed_at = reported + timedelta(hours=float(durations[j]))
-                    if day >= recent and closed_at.date() > self.until:
-                        status, closed = "in_progress", None
-                    elif serial % 37 == 0:
-                        status, closed = "cancelled", reported + timedelta(hours=1)
-                    else:
-                        status, closed = "closed", closed_at
+                    text = _after_community(place.texts[pi], geo.names[grid[:12]]) + example
+                    status, closed = _outcome(
+                        serial, reported, float(durations[j]), open_after=recent, until=self.until
+                    )
                     person = channel in ("hotline_12345", "app")
                     nature = matter.natures[serial % len(matter.natures)].value if matter.natures else "求决"
                     yield (
@@ -154,7 +118,7 @@ class HistoryMixin(DistrictState):
                         matter.code,
                         nature,
                         status,
-                        level,
+                        dec.level.value,
                         department,
                         grid,
                         grid,
@@ -170,7 +134,31 @@ class HistoryMixin(DistrictState):
                         1,
                     )
 
-        self.counts.events = self.sink.write(events, cols, rows(), on_batch=_ticker(self.progress, "events", total))
+        self.counts.events = self.sink.write(
+            events, _EVENT_COLUMNS, rows(), on_batch=_ticker(self.progress, "events", total)
+        )
+
+
+_EVENT_COLUMNS = [
+    "id", "channel", "external_id", "text", "matter_code", "nature", "status", "level", "department_code",
+    "area_code", "grid_code", "address_code", "address_text", "lat", "lng", "reporter_name", "reporter_phone",
+    "reported_at", "closed_at", "satisfaction", "reports_count",
+]  # fmt: skip
+# reports by hour of the day, and satisfaction ratings 1-5 (relative weights)
+_HOURS_P = np.array([1, 0.5, 0.3, 0.3, 0.5, 1, 3, 6, 9, 11, 10, 8, 5, 6, 9, 10, 9, 7, 5, 5, 5, 4, 3, 2], dtype=float)
+_SATISFACTION_P = np.array([5, 5, 10, 25, 55], dtype=float)
+
+
+def _outcome(
+    serial: int, reported: datetime, hours_to_close: float, *, open_after: date, until: date
+) -> tuple[str, datetime | None]:
+    """Status and closing time: recent events not closed by `until` are still open; a few were cancelled."""
+    closed_at = reported + timedelta(hours=hours_to_close)
+    if reported.date() >= open_after and closed_at.date() > until:
+        return "in_progress", None
+    if serial % 37 == 0:
+        return "cancelled", reported + timedelta(hours=1)
+    return "closed", closed_at
 
 
 def _after_community(text: str, community: str) -> str:

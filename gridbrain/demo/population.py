@@ -26,7 +26,6 @@ class PopulationMixin(DistrictState):
         total = self.n(PEOPLE)
         n_rooms = len(self.room_building)
         # households: rooms in random order, 1-5 people each, until everybody is housed
-        sizes_p = np.array([22, 30, 28, 14, 6], dtype=float)
         order = rng.permutation(n_rooms) if n_rooms else np.zeros(0, dtype=np.int64)
         regions = [r for r, _ in names.BIRTH_REGIONS]
         region_idx = _weighted(rng, names.BIRTH_REGIONS, total)
@@ -35,58 +34,12 @@ class PopulationMixin(DistrictState):
         sex_male = rng.random(total) < 0.51
         has_phone = rng.random(total) < 0.86
         phones = rng.integers(0, 10**8, total)
-        phone_heads = np.array(
-            [
-                130,
-                131,
-                132,
-                133,
-                135,
-                136,
-                137,
-                138,
-                139,
-                150,
-                151,
-                152,
-                155,
-                157,
-                158,
-                159,
-                166,
-                173,
-                176,
-                177,
-                180,
-                181,
-                182,
-                183,
-                186,
-                187,
-                188,
-                189,
-                191,
-                199,
-            ]
-        )[rng.integers(0, 30, total)]
+        phone_heads = _PHONE_HEADS[rng.integers(0, 30, total)]
         g1 = rng.integers(0, 64, total)
         g2 = rng.integers(-30, 64, total)  # negative: one-character given name
         tag_r = rng.random(total)
         today = self.until
         seq: dict[int, int] = {}
-        people_cols = [
-            "id_number",
-            "name",
-            "sex",
-            "birth_date",
-            "phone",
-            "registered_address",
-            "residence_address_code",
-            "grid_code",
-            "tags",
-            "source",
-            "updated_at",
-        ]
         now = datetime.combine(today, time(9), CHINA).astimezone(UTC)
         region_names = _REGION_NAMES
 
@@ -97,7 +50,7 @@ class PopulationMixin(DistrictState):
                 if slot < n_rooms:
                     room = int(order[slot])
                     slot += 1
-                    size = int(rng.choice(5, p=sizes_p / sizes_p.sum())) + 1
+                    size = int(rng.choice(5, p=_HOUSEHOLD_P / _HOUSEHOLD_P.sum())) + 1
                 else:  # more people than rooms (tiny scales): share rooms
                     room = int(order[slot % n_rooms]) if n_rooms else -1
                     slot += 1
@@ -105,12 +58,7 @@ class PopulationMixin(DistrictState):
                 size = min(size, total - i)
                 alone = size == 1
                 for k in range(size):
-                    if alone:
-                        age = int(rng.choice([int(rng.integers(20, 60)), int(rng.integers(65, 95))], p=[0.55, 0.45]))
-                    elif k < 2:
-                        age = int(rng.integers(25, 75))
-                    else:
-                        age = int(rng.integers(0, 25))
+                    age = _age(rng, alone=alone, adult=k < 2)
                     born = today - timedelta(days=age * 365 + int(rng.integers(0, 365)))
                     male = bool(sex_male[i])
                     region = regions[int(region_idx[i])]
@@ -118,29 +66,10 @@ class PopulationMixin(DistrictState):
                     s = seq.get(key, 0)
                     seq[key] = s + 1
                     id_number = codes.make_id_number(region, born, s % 500, "M" if male else "F")
-                    given_pool = names.GIVEN_MALE if male else names.GIVEN_FEMALE
-                    given = given_pool[int(g1[i]) % len(given_pool)]
-                    if g2[i] >= 0:
-                        given += given_pool[int(g2[i]) % len(given_pool)]
-                    name = surnames[int(surname_idx[i])] + given
+                    name = surnames[int(surname_idx[i])] + _given_name(male, int(g1[i]), int(g2[i]))
                     phone = f"{phone_heads[i]}{phones[i]:08d}" if has_phone[i] and age >= 12 else None
-                    tags = []
-                    if alone and age >= 65:
-                        tags.append("独居老人")
-                    t = tag_r[i]
-                    if t < 0.015:
-                        tags.append("残疾人")
-                    elif t < 0.023:
-                        tags.append("低保")
-                    elif t < 0.025:
-                        tags.append("重点人员")
-                    if room >= 0:
-                        b = int(self.room_building[room])
-                        grid = self.buildings.grids[b]
-                        rcode = self.room_code(room)
-                        home = self.room_text(room)
-                    else:
-                        grid, rcode, home = None, None, None
+                    tags = _tags(alone_elderly=alone and age >= 65, draw=float(tag_r[i]))
+                    grid, rcode, home = self._home(room)
                     registered = (
                         home
                         if region == DISTRICT6
@@ -162,8 +91,14 @@ class PopulationMixin(DistrictState):
                     i += 1
 
         self.counts.people = self.sink.write(
-            people, people_cols, rows(), on_batch=_ticker(self.progress, "people", total)
+            people, _PEOPLE_COLUMNS, rows(), on_batch=_ticker(self.progress, "people", total)
         )
+
+    def _home(self, room: int) -> tuple[str | None, str | None, str | None]:
+        """Grid, address code and address text of a room (-1: nowhere)."""
+        if room < 0:
+            return None, None, None
+        return self.buildings.grids[int(self.room_building[room])], self.room_code(room), self.room_text(room)
 
     # --- enterprises -------------------------------------------------------------------------------
 
@@ -283,3 +218,41 @@ def _enterprise_name(py: random.Random, words: tuple[str, ...], used: set[str]) 
     while f"{name}第{serial}分公司" in used:
         serial += 1
     return f"{name}第{serial}分公司"
+
+
+_PHONE_HEADS = np.array([
+    130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 157, 158, 159, 166, 173, 176, 177,
+    180, 181, 182, 183, 186, 187, 188, 189, 191, 199,
+])  # fmt: skip
+_PEOPLE_COLUMNS = [
+    "id_number", "name", "sex", "birth_date", "phone", "registered_address", "residence_address_code",
+    "grid_code", "tags", "source", "updated_at",
+]  # fmt: skip
+_HOUSEHOLD_P = np.array([22, 30, 28, 14, 6], dtype=float)  # households of 1-5 people (relative weights)
+
+
+def _age(rng: np.random.Generator, *, alone: bool, adult: bool) -> int:
+    """One living alone is of working age or elderly; in a household, two adults, then the young."""
+    if alone:
+        return int(rng.choice([int(rng.integers(20, 60)), int(rng.integers(65, 95))], p=[0.55, 0.45]))
+    if adult:
+        return int(rng.integers(25, 75))
+    return int(rng.integers(0, 25))
+
+
+def _given_name(male: bool, first: int, second: int) -> str:
+    """One or two characters from the pool of the sex (`second` < 0: one character)."""
+    pool = names.GIVEN_MALE if male else names.GIVEN_FEMALE
+    given = pool[first % len(pool)]
+    return given + pool[second % len(pool)] if second >= 0 else given
+
+
+def _tags(*, alone_elderly: bool, draw: float) -> list[str]:
+    tags = ["独居老人"] if alone_elderly else []
+    if draw < 0.015:
+        tags.append("残疾人")
+    elif draw < 0.023:
+        tags.append("低保")
+    elif draw < 0.025:
+        tags.append("重点人员")
+    return tags
