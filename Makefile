@@ -26,11 +26,15 @@ demo: install assets
 test: install assets chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The venv gets exactly the versions of uv.lock (the package itself editable, the dev group
+# included); --inexact leaves pip and uv alone. After changing a range in pyproject.toml: `uv lock`.
+UV_VERSION := 0.13.9
 install: .stamp-install
-.stamp-install: pyproject.toml
+.stamp-install: pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	test -x $(BIN)/uv || { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null; \
+	  $(BIN)/python -m pip install -q uv==$(UV_VERSION); }
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync -q --frozen --inexact --python $(BIN)/python
 	touch $@
 
 # Front-end libraries come from npm and are copied into the package's static folder (not committed).
