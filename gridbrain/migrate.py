@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from gridbrain.core.db import metadata
 from gridbrain.plugins import CAPABILITIES, optional
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# inside the package, so an installed wheel finds them (package data: *.py and script.py.mako)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def load_all_tables() -> sa.MetaData:
