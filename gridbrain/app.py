@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
-from gridbrain.config import Settings, get_settings
+from gridbrain.config import Settings, get_settings, use_settings
 from gridbrain.core.db import make_engine
 from gridbrain.core.web import install_error_handlers
 from gridbrain.plugins import CAPABILITIES, optional
@@ -31,6 +31,7 @@ def create_app(
     settings: Settings | None = None, engine: Engine | None = None, *, workers: bool | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
+    use_settings(settings)  # code that reads the global settings sees these, not the environment's
     engine = engine or make_engine(settings.database_url)
     run_workers = settings.run_workers if workers is None else workers
     stops: list[Callable[[], None]] = []

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gridbrain.addresses import matcher as address_matcher
+from gridbrain import config
 from gridbrain.areas import locator
 from gridbrain.core import clock, signals
 from gridbrain.core.db import UnitOfWork, make_engine
@@ -121,6 +122,7 @@ def _fast_password_hashing() -> None:
 def _isolated_process_state() -> Iterator[None]:
     yield
     clock.set_now(None)
+    config.use_settings(None)  # a test app's settings do not outlive the test
     signals.disconnect_all()
     events_service.use_catalog(None)  # a test that published a catalog version leaves no trace
 
