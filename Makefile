@@ -7,6 +7,8 @@ PORT   ?= 8000
 DEMO_SCALE ?= 0.02
 DEMO_SEED  ?= 42
 PYTEST_ARGS ?=
+# pytest-xdist processes (each with its own SQLite file, PostgreSQL schema and var folder); 0: none
+PYTEST_WORKERS ?= 2
 export GRIDBRAIN_VAR_DIR ?= var
 
 .PHONY: demo test install assets chromium demo-data serve lint typecheck check bench clean
@@ -24,7 +26,7 @@ demo: install assets
 
 ## make test: all set-up the tests need (venv, packages, web assets, Debian chromium), then pytest
 test: install assets chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The venv gets exactly the versions of uv.lock (the package itself editable, the dev group
 # included); --inexact leaves pip and uv alone. After changing a range in pyproject.toml: `uv lock`.
