@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -25,6 +26,11 @@ from gridbrain.core.web import install_error_handlers
 from gridbrain.plugins import CAPABILITIES, optional
 
 log = logging.getLogger(__name__)
+
+
+class HealthPublic(BaseModel):
+    status: str  # "ok" when the database answered
+    database: str  # its dialect: sqlite or postgresql
 
 
 def create_app(
@@ -65,12 +71,12 @@ def create_app(
     )
     install_error_handlers(app)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    @app.get("/healthz", tags=["health"], response_model=HealthPublic)
+    def healthz() -> HealthPublic:
         """Liveness and database reachability (public)."""
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "database": engine.dialect.name}
+        return HealthPublic(status="ok", database=engine.dialect.name)
 
     for cap in (*CAPABILITIES, "web"):
         for part in ("api", "pages"):
