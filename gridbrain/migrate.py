@@ -7,6 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from gridbrain.core.db import metadata
@@ -33,3 +35,18 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database to the newest schema of every capability's migration branch."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """None when the database is at the newest revision of every branch; else the problem, in one line."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    if not current:
+        return "the database has no gridbrain schema: run `gridbrain db upgrade`"
+    # what `upgrade heads` would apply (a branch's base that others depend on is not kept as a head)
+    steps = script._upgrade_revs("heads", current)  # type: ignore[arg-type]  # it takes several heads too
+    missing = sorted(step.revision.revision for step in steps)
+    if missing:
+        return f"the database schema is behind the code (missing {', '.join(missing)}): run `gridbrain db upgrade`"
+    return None
