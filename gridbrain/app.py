@@ -23,9 +23,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from gridbrain.config import Settings, get_settings, use_settings
 from gridbrain.core.db import make_engine
 from gridbrain.core.web import install_error_handlers
+from gridbrain.migrate import schema_problem
 from gridbrain.plugins import CAPABILITIES, optional
 
 log = logging.getLogger(__name__)
+
+
+class SchemaNotReady(RuntimeError):
+    """The database has no schema, or one behind the code: `gridbrain db upgrade` first."""
 
 
 class HealthPublic(BaseModel):
@@ -44,6 +49,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        problem = schema_problem(engine)
+        if problem is not None:  # refuse to serve, rather than fail at every request and worker tick
+            log.error("gridbrain refuses to start: %s", problem)
+            raise SchemaNotReady(problem)
         # route functions run in a thread pool; keep it within what the connection pool serves
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         sys.setswitchinterval(settings.thread_switch_interval_s)

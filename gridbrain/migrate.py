@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,9 +38,16 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+@cache
+def _script() -> ScriptDirectory:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg)
+
+
 def schema_problem(engine: Engine) -> str | None:
     """None when the database is at the newest revision of every branch; else the problem, in one line."""
-    script = ScriptDirectory.from_config(alembic_config(engine))
+    script = _script()
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
     if not current:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
-from gridbrain.app import create_app
+from gridbrain.app import SchemaNotReady, create_app
 from gridbrain.areas import locator
 from gridbrain.config import Settings, get_settings
 from gridbrain.core.db import make_engine
@@ -37,3 +39,9 @@ def test_two_engines_on_one_url_keep_their_own_locators(tmp_path):
         conn.execute(sa.text("CREATE TABLE areas (code TEXT, name TEXT, level INT, geometry TEXT)"))
 
     assert locator.locator_for(first) is not locator.locator_for(second)
+
+
+def test_a_server_on_a_database_without_the_schema_refuses_to_start(tmp_path):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", var_dir=tmp_path), workers=False)
+    with pytest.raises(SchemaNotReady, match="gridbrain db upgrade"), TestClient(app):
+        pass
