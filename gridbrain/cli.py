@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -169,7 +169,7 @@ def _check_database(root: click.Command, args: Sequence[str]) -> None:
     preflight.database(get_settings()).dispose()
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(code)
 
@@ -185,10 +185,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         _check_database(root, args)
         code = root.main(args, prog_name="gridbrain", standalone_mode=False)
     except click.exceptions.UsageError as e:
-        where = f" (gridbrain {e.ctx.command_path.removeprefix('gridbrain ')} --help)" if e.ctx else ""
+        where = f" (see `{e.ctx.command_path} --help`)" if e.ctx else ""
         _fail(f"{e.format_message()}{where}", 2)
-    except typer.Abort:
-        _fail("aborted", 1)
+    except (typer.Abort, KeyboardInterrupt):
+        _fail("interrupted", 130)
     except Exception as e:
         if debug:
             raise
