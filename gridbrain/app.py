@@ -87,6 +87,13 @@ def create_app(
             conn.exec_driver_sql("SELECT 1")
         return HealthPublic(status="ok", database=engine.dialect.name)
 
+    _include_routers(app)
+    _wire(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    # a capability has an api.py and pages.py when it has routes: discovered, not listed
     for cap in (*CAPABILITIES, "web"):
         for part in ("api", "pages"):
             mod = optional(f"gridbrain.{cap}.{part}")
@@ -94,8 +101,13 @@ def create_app(
                 app.include_router(mod.router)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for cap in (*CAPABILITIES, "web", "demo"):
+
+
+def _wire(app: FastAPI) -> None:
+    from gridbrain.demo import wiring as demo_wiring  # always there: on top of every capability
+
+    for cap in (*CAPABILITIES, "web"):
         mod = optional(f"gridbrain.{cap}.wiring")
         if mod is not None:
             mod.wire(app)
-    return app
+    demo_wiring.wire(app)

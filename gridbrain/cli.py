@@ -119,10 +119,15 @@ def serve(
 
 
 def _register_capability_commands() -> None:
-    for cap in (*CAPABILITIES, "demo", "bench"):
+    from gridbrain.bench import commands as bench_commands  # these two always exist
+    from gridbrain.demo import commands as demo_commands
+
+    for cap in CAPABILITIES:  # a capability has a commands.py when it has commands
         mod = optional(f"gridbrain.{cap}.commands")
         if mod is not None:
             mod.register(app)
+    demo_commands.register(app)
+    bench_commands.register(app)
 
 
 _register_capability_commands()
