@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -22,77 +23,77 @@ class PopulationMixin(DistrictState):
     # --- people -------------------------------------------------------------------------------------
 
     def build_people(self) -> None:
+        """Households of 1-5 people in rooms in random order, until everybody is housed."""
         rng = self.rng
         total = self.n(PEOPLE)
         n_rooms = len(self.room_building)
-        # households: rooms in random order, 1-5 people each, until everybody is housed
         order = rng.permutation(n_rooms) if n_rooms else np.zeros(0, dtype=np.int64)
-        regions = [r for r, _ in names.BIRTH_REGIONS]
-        region_idx = _weighted(rng, names.BIRTH_REGIONS, total)
-        surnames = [s for s, _ in names.SURNAMES]
-        surname_idx = _weighted(rng, names.SURNAMES, total)
-        sex_male = rng.random(total) < 0.51
-        has_phone = rng.random(total) < 0.86
-        phones = rng.integers(0, 10**8, total)
-        phone_heads = _PHONE_HEADS[rng.integers(0, 30, total)]
-        g1 = rng.integers(0, 64, total)
-        g2 = rng.integers(-30, 64, total)  # negative: one-character given name
-        tag_r = rng.random(total)
-        today = self.until
-        seq: dict[int, int] = {}
-        now = datetime.combine(today, time(9), CHINA).astimezone(UTC)
-        region_names = _REGION_NAMES
-
-        def rows() -> Iterator[tuple[Any, ...]]:
-            i = 0
-            slot = 0
-            while i < total:
-                if slot < n_rooms:
-                    room = int(order[slot])
-                    slot += 1
-                    size = int(rng.choice(5, p=_HOUSEHOLD_P / _HOUSEHOLD_P.sum())) + 1
-                else:  # more people than rooms (tiny scales): share rooms
-                    room = int(order[slot % n_rooms]) if n_rooms else -1
-                    slot += 1
-                    size = 1
-                size = min(size, total - i)
-                alone = size == 1
-                for k in range(size):
-                    age = _age(rng, alone=alone, adult=k < 2)
-                    born = today - timedelta(days=age * 365 + int(rng.integers(0, 365)))
-                    male = bool(sex_male[i])
-                    region = regions[int(region_idx[i])]
-                    key = (int(region_idx[i]) << 20) | (born.toordinal() - 690000) << 1 | male
-                    s = seq.get(key, 0)
-                    seq[key] = s + 1
-                    id_number = codes.make_id_number(region, born, s % 500, "M" if male else "F")
-                    name = surnames[int(surname_idx[i])] + _given_name(male, int(g1[i]), int(g2[i]))
-                    phone = f"{phone_heads[i]}{phones[i]:08d}" if has_phone[i] and age >= 12 else None
-                    tags = _tags(alone_elderly=alone and age >= 65, draw=float(tag_r[i]))
-                    grid, rcode, home = self._home(room)
-                    registered = (
-                        home
-                        if region == DISTRICT6
-                        else f"{region_names.get(region, '')}{self.py.choice(names.STEMS)}村{rng.integers(1, 200)}号"
-                    )
-                    yield (
-                        id_number,
-                        name,
-                        "M" if male else "F",
-                        born,
-                        phone,
-                        registered,
-                        rcode,
-                        grid,
-                        tags or None,
-                        "demo",
-                        now,
-                    )
-                    i += 1
-
-        self.counts.people = self.sink.write(
-            people, _PEOPLE_COLUMNS, rows(), on_batch=_ticker(self.progress, "people", total)
+        draws = _PeopleDraws(
+            region=_weighted(rng, names.BIRTH_REGIONS, total),
+            surname=_weighted(rng, names.SURNAMES, total),
+            male=rng.random(total) < 0.51,
+            has_phone=rng.random(total) < 0.86,
+            phone=rng.integers(0, 10**8, total),
+            phone_head=_PHONE_HEADS[rng.integers(0, 30, total)],
+            given1=rng.integers(0, 64, total),
+            given2=rng.integers(-30, 64, total),  # negative: one-character given name
+            tag=rng.random(total),
         )
+        self.counts.people = self.sink.write(
+            people,
+            _PEOPLE_COLUMNS,
+            self._people_rows(order, draws, total),
+            on_batch=_ticker(self.progress, "people", total),
+        )
+
+    def _households(self, order: np.ndarray, total: int) -> Iterator[tuple[int, int]]:
+        """(room, size) of each household; more people than rooms (tiny scales) share rooms."""
+        housed = slot = 0
+        n_rooms = len(order)
+        while housed < total:
+            if slot < n_rooms:
+                room = int(order[slot])
+                size = int(self.rng.choice(5, p=_HOUSEHOLD_P / _HOUSEHOLD_P.sum())) + 1
+            else:
+                room = int(order[slot % n_rooms]) if n_rooms else -1
+                size = 1
+            slot += 1
+            size = min(size, total - housed)
+            housed += size
+            yield room, size
+
+    def _people_rows(self, order: np.ndarray, draws: _PeopleDraws, total: int) -> Iterator[tuple[Any, ...]]:
+        seq: dict[int, int] = {}  # people born the same day in the same region, for the ID number
+        now = datetime.combine(self.until, time(9), CHINA).astimezone(UTC)
+        i = 0
+        for room, size in self._households(order, total):
+            for k in range(size):
+                yield (*self._person(draws, i, room, (size == 1, k < 2), seq), "demo", now)
+                i += 1
+
+    def _person(
+        self, d: _PeopleDraws, i: int, room: int, alone_adult: tuple[bool, bool], seq: dict[int, int]
+    ) -> tuple[Any, ...]:
+        rng = self.rng
+        alone, adult = alone_adult
+        age = _age(rng, alone=alone, adult=adult)
+        born = self.until - timedelta(days=age * 365 + int(rng.integers(0, 365)))
+        male = bool(d.male[i])
+        region = _REGIONS[int(d.region[i])]
+        key = (int(d.region[i]) << 20) | (born.toordinal() - 690000) << 1 | male
+        s = seq.get(key, 0)
+        seq[key] = s + 1
+        id_number = codes.make_id_number(region, born, s % 500, "M" if male else "F")
+        name = _SURNAMES[int(d.surname[i])] + _given_name(male, int(d.given1[i]), int(d.given2[i]))
+        phone = f"{d.phone_head[i]}{d.phone[i]:08d}" if d.has_phone[i] and age >= 12 else None
+        tags = _tags(alone_elderly=alone and age >= 65, draw=float(d.tag[i]))
+        grid, rcode, home = self._home(room)
+        registered = (
+            home
+            if region == DISTRICT6
+            else f"{_REGION_NAMES.get(region, '')}{self.py.choice(names.STEMS)}村{rng.integers(1, 200)}号"
+        )
+        return (id_number, name, "M" if male else "F", born, phone, registered, rcode, grid, tags or None)
 
     def _home(self, room: int) -> tuple[str | None, str | None, str | None]:
         """Grid, address code and address text of a room (-1: nowhere)."""
@@ -256,3 +257,22 @@ def _tags(*, alone_elderly: bool, draw: float) -> list[str]:
     elif draw < 0.025:
         tags.append("重点人员")
     return tags
+
+
+@dataclass(frozen=True)
+class _PeopleDraws:
+    """The per-person random draws, one array each, as long as the population."""
+
+    region: np.ndarray
+    surname: np.ndarray
+    male: np.ndarray
+    has_phone: np.ndarray
+    phone: np.ndarray
+    phone_head: np.ndarray
+    given1: np.ndarray
+    given2: np.ndarray
+    tag: np.ndarray
+
+
+_REGIONS = [r for r, _ in names.BIRTH_REGIONS]
+_SURNAMES = [s for s, _ in names.SURNAMES]
