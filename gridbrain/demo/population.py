@@ -116,20 +116,6 @@ class PopulationMixin(DistrictState):
         # organisation-code bodies: a seeded permutation of 8-digit numbers, so every code is unique
         bodies = (rng.permutation(total) * 7919 + int(rng.integers(10**7))) % 10**8
         now = datetime.combine(self.until, time(9), CHINA).astimezone(UTC)
-        cols = [
-            "uscc",
-            "name",
-            "legal_representative",
-            "registered_address",
-            "operating_address_code",
-            "grid_code",
-            "industry",
-            "status",
-            "tax_location",
-            "established_on",
-            "source",
-            "updated_at",
-        ]
         used: set[str] = set()
 
         def rows() -> Iterator[tuple[Any, ...]]:
@@ -138,18 +124,7 @@ class PopulationMixin(DistrictState):
                 uscc = codes.make_uscc("9", "1", DISTRICT6, f"{int(bodies[i]):08d}")
                 name = _enterprise_name(self.py, words, used)
                 used.add(name)
-                if at_door[i] and len(self.doors):
-                    d = int(doors[i])
-                    code, text, grid = self.doors.codes[d], self.doors.texts[d], self.doors.grids[d]
-                elif len(self.room_building):
-                    r = int(rooms[i])
-                    code, text, grid = (
-                        self.room_code(r),
-                        self.room_text(r),
-                        self.buildings.grids[int(self.room_building[r])],
-                    )
-                else:
-                    code, text, grid = None, None, None
+                code, text, grid = self._workplace(bool(at_door[i]), int(doors[i]), int(rooms[i]))
                 e = elsewhere[i]
                 registered = (
                     text
@@ -177,8 +152,22 @@ class PopulationMixin(DistrictState):
                 )
 
         self.counts.enterprises = self.sink.write(
-            enterprises, cols, rows(), on_batch=_ticker(self.progress, "enterprises", total)
+            enterprises, _ENTERPRISE_COLUMNS, rows(), on_batch=_ticker(self.progress, "enterprises", total)
         )
+
+    def _workplace(self, at_door: bool, door: int, room: int) -> tuple[str | None, str | None, str | None]:
+        """Address code, text and grid of where an enterprise operates: a door number or a room."""
+        if at_door and len(self.doors):
+            return self.doors.codes[door], self.doors.texts[door], self.doors.grids[door]
+        if len(self.room_building):
+            return self.room_code(room), self.room_text(room), self.buildings.grids[int(self.room_building[room])]
+        return None, None, None
+
+
+_ENTERPRISE_COLUMNS = [
+    "uscc", "name", "legal_representative", "registered_address", "operating_address_code", "grid_code",
+    "industry", "status", "tax_location", "established_on", "source", "updated_at",
+]  # fmt: skip
 
 
 _REGION_NAMES = {
