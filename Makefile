@@ -7,9 +7,11 @@ PORT   ?= 8000
 DEMO_SCALE ?= 0.02
 DEMO_SEED  ?= 42
 PYTEST_ARGS ?=
+# pytest-xdist processes (each with its own SQLite file, PostgreSQL schema and var folder); 0: none
+PYTEST_WORKERS ?= 2
 export GRIDBRAIN_VAR_DIR ?= var
 
-.PHONY: demo test install assets chromium demo-data serve lint typecheck bench clean
+.PHONY: demo test install assets chromium demo-data serve lint typecheck check bench clean
 
 ## make demo: venv, install, demo district on SQLite in var/, then serve it on http://$(HOST):$(PORT)
 demo: install assets
@@ -24,13 +26,17 @@ demo: install assets
 
 ## make test: all set-up the tests need (venv, packages, web assets, Debian chromium), then pytest
 test: install assets chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The venv gets exactly the versions of uv.lock (the package itself editable, the dev group
+# included); --inexact leaves pip and uv alone. After changing a range in pyproject.toml: `uv lock`.
+UV_VERSION := 0.13.9
 install: .stamp-install
-.stamp-install: pyproject.toml
+.stamp-install: pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	test -x $(BIN)/uv || { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null; \
+	  $(BIN)/python -m pip install -q uv==$(UV_VERSION); }
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync -q --frozen --inexact --python $(BIN)/python
 	touch $@
 
 # Front-end libraries come from npm and are copied into the package's static folder (not committed).
@@ -58,12 +64,16 @@ demo-data: install
 serve: install assets
 	$(BIN)/gridbrain serve --host $(HOST) --port $(PORT)
 
+## make lint: ruff's rules and ruff's format (a file that is not formatted fails)
 lint: install
 	$(BIN)/ruff check gridbrain tests migrations
-	$(BIN)/ruff format --check gridbrain tests || true
+	$(BIN)/ruff format --check gridbrain tests
 
 typecheck: install
 	$(BIN)/mypy gridbrain
+
+## make check: what CI runs before the tests
+check: lint typecheck
 
 clean:
 	rm -rf $(VENV) node_modules gridbrain/web/static/vendor .stamp-* var

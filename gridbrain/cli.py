@@ -1,25 +1,36 @@
 """The `gridbrain` command. Thin: parse, call a service, print.
 
 Capabilities add their own commands through an optional `commands.py` with
-`register(app: typer.Typer)`.
+`register(app: typer.Typer)`. Every command runs through `main`, which checks the database
+first and answers every known failure in one line (exit code 2); `--debug` or GRIDBRAIN_DEBUG=1
+shows the traceback instead.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
+from typer import _click as click
 
+from gridbrain import preflight
 from gridbrain.config import get_settings
 from gridbrain.core import auth
-from gridbrain.core.db import UnitOfWork, make_engine
-from gridbrain.core.errors import DomainError
+from gridbrain.core.db import UnitOfWork
+from gridbrain.explain import Problem, explain
 from gridbrain.migrate import upgrade
 from gridbrain.plugins import CAPABILITIES, optional
 
-app = typer.Typer(help="gridbrain — 基层智治大脑: a grassroots smart-governance brain.", no_args_is_help=True)
+app = typer.Typer(
+    help="gridbrain — 基层智治大脑: a grassroots smart-governance brain (--debug: tracebacks).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff users and API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -27,15 +38,15 @@ app.add_typer(users_app, name="users")
 console = Console()
 
 
-def engine() -> Engine:
-    """The engine of GRIDBRAIN_DATABASE_URL."""
-    return make_engine(get_settings().database_url)
+def engine(*, creates_schema: bool = False) -> Engine:
+    """The engine of GRIDBRAIN_DATABASE_URL, checked (see `preflight.database`)."""
+    return preflight.database(get_settings(), creates_schema=creates_schema)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest version (GRIDBRAIN_DATABASE_URL)."""
-    eng = engine()
+    eng = engine(creates_schema=True)
     upgrade(eng)
     from gridbrain.areas.service import sync_department_types
 
@@ -108,18 +119,86 @@ def serve(
 
 
 def _register_capability_commands() -> None:
-    for cap in (*CAPABILITIES, "demo", "bench"):
+    from gridbrain.bench import commands as bench_commands  # these two always exist
+    from gridbrain.demo import commands as demo_commands
+
+    for cap in CAPABILITIES:  # a capability has a commands.py when it has commands
         mod = optional(f"gridbrain.{cap}.commands")
         if mod is not None:
             mod.register(app)
+    demo_commands.register(app)
+    bench_commands.register(app)
 
 
 _register_capability_commands()
 
 
-def main() -> None:
+# commands that work without the schema at the newest migration (they create it, or use none)
+NO_SCHEMA = {("db", "upgrade"), ("demo-data",), ("demo-logins",), ("catalog", "validate"), ("bench",)}
+# count-like options: a negative value is refused by the parser, for every capability's command
+NON_NEGATIVE = {
+    "limit", "n", "records", "batch", "events", "per_kind", "matches", "concurrency", "threads", "rate",
+    "rate_seconds", "scale", "fraction", "dirty",
+}  # fmt: skip
+
+
+def _command_path(root: click.Command, args: Sequence[str]) -> tuple[str, ...]:
+    path: list[str] = []
+    node = root
+    for tok in args:
+        commands = getattr(node, "commands", None)
+        if tok.startswith("-") or not commands or tok not in commands:
+            break
+        path.append(tok)
+        node = commands[tok]
+    return tuple(path)
+
+
+def _guard_counts(node: click.Command) -> None:
+    """Every capability's count-like option refuses a negative number, as `typer.Option(min=0)` would."""
+    for sub in getattr(node, "commands", {}).values():
+        _guard_counts(sub)
+    for p in node.params:
+        described = getattr(p, "type_descriptor", None)
+        if described is None or described.annotation not in (int, float) or p.name not in NON_NEGATIVE:
+            continue
+        if described.parameter_info.min is None:
+            described.parameter_info.min = 0
+            p.min = 0  # type: ignore[attr-defined]  # shown in --help
+
+
+def _check_database(root: click.Command, args: Sequence[str]) -> None:
+    path = _command_path(root, args)
+    if not path or "--help" in args or any(path[: len(p)] == p for p in NO_SCHEMA):
+        return
+    preflight.database(get_settings()).dispose()
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The `gridbrain` entry point: every failure a user can cause is one line and exit code 2."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("GRIDBRAIN_DEBUG", "") not in ("", "0")
+    args = [a for a in args if a != "--debug"]
+    root = typer.main.get_command(app)
+    _guard_counts(root)
     try:
-        app()
-    except DomainError as e:
-        console.print(f"[red]error:[/red] {e.message}")
-        raise SystemExit(2) from e
+        _check_database(root, args)
+        code = root.main(args, prog_name="gridbrain", standalone_mode=False)
+    except click.exceptions.UsageError as e:
+        where = f" (see `{e.ctx.command_path} --help`)" if e.ctx else ""
+        _fail(f"{e.format_message()}{where}", 2)
+    except (typer.Abort, KeyboardInterrupt):
+        _fail("interrupted", 130)
+    except Exception as e:
+        if debug:
+            raise
+        known = explain(e)
+        if known is not None:
+            _fail(known, e.exit_code if isinstance(e, Problem) else 2)
+        _fail(f"unexpected {type(e).__name__}: {e} (rerun with --debug or GRIDBRAIN_DEBUG=1 for the traceback)", 1)
+    raise SystemExit(code if isinstance(code, int) else 0)

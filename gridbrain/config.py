@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -67,6 +66,29 @@ class Settings(BaseSettings):
         return self.var_dir / "uploads"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+class _SettingsInForce:
+    """`get_settings()`: those given to `create_app` (or `use_settings`), else the environment's."""
+
+    def __init__(self) -> None:
+        self.in_force: Settings | None = None
+        self._environment: Settings | None = None
+
+    def __call__(self) -> Settings:
+        if self.in_force is not None:
+            return self.in_force
+        if self._environment is None:
+            self._environment = Settings()
+        return self._environment
+
+    def cache_clear(self) -> None:
+        """Read the environment again at the next call (and forget settings put in force)."""
+        self.in_force = None
+        self._environment = None
+
+
+get_settings = _SettingsInForce()
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Put `settings` in force for the code that reads the global settings (None: the environment's again)."""
+    get_settings.in_force = settings

@@ -3,7 +3,8 @@
     .venv/bin/python migrations/new_revision.py CAPABILITY "message" [--first]
 
 --first starts the capability's branch (depends on the foundation); otherwise the revision
-follows the capability's current head.
+follows the capability's current head. Revisions are written into the package,
+`gridbrain/migrations/versions/`, so that an installed wheel carries them.
 """
 
 from __future__ import annotations

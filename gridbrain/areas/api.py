@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from gridbrain.areas import service
 from gridbrain.areas.model import Crs
-from gridbrain.areas.schemas import AreaPublic, AreaSummary, DepartmentPublic, GridLocation
+from gridbrain.areas.schemas import AreaFeatureCollection, AreaPublic, AreaSummary, DepartmentPublic, GridLocation
 from gridbrain.core.codes import AreaLevel, parent_code
+from gridbrain.core.errors import Invalid
+from gridbrain.core.levels import Level
 from gridbrain.core.web import CurrentUser, UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
@@ -48,15 +50,17 @@ def locate_grid(
     )
 
 
-@router.get("/grids.geojson")
+@router.get("/grids.geojson", response_model=AreaFeatureCollection)
 def grids_geojson(
     user: CurrentUser,
     uow: UowDep,
     area: Annotated[str | None, Query(description="only inside this area code")] = None,
-    level: Annotated[str, Query(pattern="^(street|community|grid)$")] = "grid",
-) -> dict[str, Any]:
+    level: Annotated[Level, Query(description="grid, community or street")] = Level.GRID,
+) -> AreaFeatureCollection:
     """Grid (or street / community) boundaries as a GeoJSON FeatureCollection."""
-    return service.grids_geojson(uow, user, area, AreaLevel[level.upper()])
+    if level is Level.DISTRICT:
+        raise Invalid("level", "one of grid, community, street (the district is one area: /areas)")
+    return AreaFeatureCollection.model_validate(service.grids_geojson(uow, user, area, AreaLevel[level.name]))
 
 
 @router.get("/departments", response_model=list[DepartmentPublic])

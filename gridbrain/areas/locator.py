@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from dataclasses import dataclass
 
 import shapely
@@ -60,19 +61,20 @@ class GridLocator:
         return [self.codes[best[i]] if i in best else None for i in range(len(lats))]
 
 
-_cache: dict[int, GridLocator] = {}
+# keyed by the engine itself, weakly: a disposed engine's locator goes with it, and a new engine
+# that happens to get the old one's id() never sees a stale locator
+_cache: weakref.WeakKeyDictionary[Engine, GridLocator] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def locator_for(engine: Engine, conn: Connection | None = None) -> GridLocator:
     """The locator of this database, loaded on first use (through `conn` when given, so a
     caller inside a transaction never waits on itself)."""
-    key = id(engine)
-    found = _cache.get(key)
+    found = _cache.get(engine)
     if found is not None:
         return found
     with _lock:
-        if key not in _cache:
+        if engine not in _cache:
             q = sa.select(areas.c.code, areas.c.name, areas.c.geometry).where(
                 areas.c.level == int(AreaLevel.GRID), areas.c.geometry.is_not(None)
             )
@@ -81,8 +83,8 @@ def locator_for(engine: Engine, conn: Connection | None = None) -> GridLocator:
             else:
                 with engine.connect() as own:
                     rows = own.execute(q).all()
-            _cache[key] = GridLocator.from_rows([tuple(r) for r in rows])
-        return _cache[key]
+            _cache[engine] = GridLocator.from_rows([tuple(r) for r in rows])
+        return _cache[engine]
 
 
 def invalidate(engine: Engine | None = None) -> None:
@@ -90,4 +92,4 @@ def invalidate(engine: Engine | None = None) -> None:
         if engine is None:
             _cache.clear()
         else:
-            _cache.pop(id(engine), None)
+            _cache.pop(engine, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -48,3 +48,23 @@ class DepartmentPublic(BaseModel):
     type_code: str
     type_name: str
     area_code: str
+
+
+class AreaProperties(BaseModel):
+    code: str
+    name: str
+    parent_code: str | None
+
+
+class AreaFeature(BaseModel):
+    """One area as a GeoJSON Feature (RFC 7946); the geometry is the stored GeoJSON geometry."""
+
+    type: Literal["Feature"] = "Feature"
+    id: str
+    properties: AreaProperties
+    geometry: dict[str, Any] | None
+
+
+class AreaFeatureCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[AreaFeature]

@@ -92,7 +92,7 @@ def _actor_of(row: Any) -> Actor:
     )
 
 
-def create_user(
+def create_user(  # noqa: PLR0913 - the fields of a user, keyword-only; callers in every lane name them
     uow: UnitOfWork,
     username: str,
     *,

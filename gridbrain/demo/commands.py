@@ -23,14 +23,21 @@ def demo_data(
     seed: Annotated[int, typer.Option(help="the same seed (and --until) gives the same district")] = 42,
     until: Annotated[str | None, typer.Option(help="last day of the event history, YYYY-MM-DD (default today)")] = None,
 ) -> None:
-    """Generate the synthetic demo district into the database (run `gridbrain db upgrade` first)."""
+    """Generate the synthetic demo district into the database (the schema is brought up to date first)."""
     from gridbrain.bench.measure import peak_rss_mib, timed
     from gridbrain.cli import engine
     from gridbrain.core import clock
     from gridbrain.demo.generator import DemoDistrict
+    from gridbrain.migrate import upgrade
 
-    last_day = date.fromisoformat(until) if until else clock.local().date()
-    eng = engine()
+    if scale <= 0:
+        raise typer.BadParameter(f"{scale} is not a positive number (1.0 is seed scale)", param_hint="--scale")
+    try:
+        last_day = date.fromisoformat(until) if until else clock.local().date()
+    except ValueError:
+        raise typer.BadParameter(f"{until!r} is not a date YYYY-MM-DD", param_hint="--until") from None
+    eng = engine(creates_schema=True)
+    upgrade(eng)
     with Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),

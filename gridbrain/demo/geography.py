@@ -94,22 +94,63 @@ def _order(xy: np.ndarray) -> np.ndarray:
     return np.lexsort((xy[:, 0], band))
 
 
-def build(seed: int, n_grids: int = 1476, n_streets: int = 18, n_communities: int = 200) -> Geography:
-    rng = np.random.default_rng(seed)
-    poly = outline(rng)
-    pts = _sample_inside(poly, n_grids, rng)
+def _relaxed_cells(poly: Polygon, pts: np.ndarray) -> list[Polygon]:
     for _ in range(2):  # Lloyd relaxation: rounder, more even grids
         cells = _cells(poly, pts)
         pts = np.array([[c.centroid.x, c.centroid.y] for c in cells])
-    cells = _cells(poly, pts)
+    return _cells(poly, pts)
+
+
+def _community_quota(street_of: np.ndarray, n_streets: int, n_communities: int) -> np.ndarray:
+    """Communities per street, in proportion to its grids, summing exactly to `n_communities`."""
+    sizes = np.array([(street_of == s).sum() for s in range(n_streets)])
+    quota = np.maximum(1, np.round(sizes / sizes.sum() * n_communities)).astype(int)
+    while quota.sum() != n_communities:  # make the total exact
+        j = int(np.argmax(quota)) if quota.sum() > n_communities else int(np.argmax(sizes / quota))
+        quota[j] += 1 if quota.sum() < n_communities else -1
+    return np.asarray(quota)
+
+
+def _community_name(stems: list[str], i: int) -> str:
+    if i < len(stems):
+        return stems[i] + names.COMMUNITY_SUFFIX[i % len(names.COMMUNITY_SUFFIX)]
+    return stems[i % len(stems)] + "东西南北中"[i % 5] + "社区"  # more communities than stems
+
+
+def _add_community(geo: Geography, c_code: str, c_name: str, g_order: np.ndarray, cells: list[Polygon]) -> Polygon:
+    """The community's grids, in reading order, then the community (their union) before them."""
+    grid_rows = []
+    comm_cells = []
+    for g_serial, gi in enumerate(g_order, start=1):
+        g_code = child_code(c_code, g_serial)
+        cell = cells[int(gi)]
+        comm_cells.append(cell)
+        rep = cell.point_on_surface()
+        g_name = f"{c_name}第{g_serial}网格"
+        grid_rows.append({"code": g_code, "name": g_name, "geometry": cell, "lat": rep.y, "lng": rep.x})
+        geo.grids.append(g_code)
+        geo.grid_polygons[g_code] = cell
+        geo.names[g_code] = g_name
+    c_poly = shapely.union_all(comm_cells)
+    rep = c_poly.point_on_surface()
+    geo.rows.append({"code": c_code, "name": c_name, "geometry": c_poly, "lat": rep.y, "lng": rep.x})
+    geo.rows.extend(grid_rows)
+    geo.communities.append(c_code)
+    geo.names[c_code] = c_name
+    return c_poly
+
+
+def build(seed: int, n_grids: int = 1476, n_streets: int = 18, n_communities: int = 200) -> Geography:
+    """The district's outline cut into grids, grouped into communities and streets."""
+    rng = np.random.default_rng(seed)
+    poly = outline(rng)
+    cells = _relaxed_cells(poly, _sample_inside(poly, n_grids, rng))
     cent = np.array([[c.centroid.x, c.centroid.y] for c in cells])
     # lat degrees are longer than lng degrees here; cluster in roughly metric space
     metric = cent * np.array([math.cos(math.radians(CENTRE[0])), 1.0])
 
     geo = Geography(outline=poly)
-    pcode, pname = names.PROVINCE
-    ccode, cname = names.CITY
-    dcode, dname = names.DISTRICT
+    (pcode, pname), (ccode, cname), (dcode, dname) = names.PROVINCE, names.CITY, names.DISTRICT
     geo.rows += [
         {"code": pcode, "name": pname},
         {"code": ccode, "name": cname},
@@ -117,56 +158,29 @@ def build(seed: int, n_grids: int = 1476, n_streets: int = 18, n_communities: in
     ]
     street_of = _kmeans(metric, n_streets, rng)
     street_ids = _order(np.array([metric[street_of == s].mean(0) for s in range(n_streets)])).tolist()
-    sizes = np.array([(street_of == s).sum() for s in range(n_streets)])
-    quota = np.maximum(1, np.round(sizes / sizes.sum() * n_communities)).astype(int)
-    while quota.sum() != n_communities:  # make the total exact
-        j = int(np.argmax(quota)) if quota.sum() > n_communities else int(np.argmax(sizes / quota))
-        quota[j] += 1 if quota.sum() < n_communities else -1
+    quota = _community_quota(street_of, n_streets, n_communities)
     stems = list(names.STEMS)
     rng.shuffle(stems)
     stem_i = 0
     for s_serial, s in enumerate(street_ids, start=1):
-        s = int(s)
         s_code = child_code(dcode, s_serial)
         s_name = names.STREETS[(s_serial - 1) % len(names.STREETS)]
-        members = np.flatnonzero(street_of == s)
-        k = min(int(quota[s]), len(members))
+        members = np.flatnonzero(street_of == int(s))
+        k = min(int(quota[int(s)]), len(members))
         comm_of = _kmeans(metric[members], k, rng) if k > 1 else np.zeros(len(members), dtype=int)
         comm_ids = _order(np.array([metric[members][comm_of == c].mean(0) for c in range(k)]))
+        street_row = {"code": s_code, "name": s_name}
+        geo.rows.append(street_row)  # before its communities; its shape is known after them
         street_parts = []
-        comm_rows = []
         for c_serial, c in enumerate(comm_ids, start=1):
-            c_code = child_code(s_code, c_serial)
-            if stem_i < len(stems):
-                c_name = stems[stem_i] + names.COMMUNITY_SUFFIX[stem_i % len(names.COMMUNITY_SUFFIX)]
-            else:  # more communities than stems: 东/西/南/北/中 variants of a stem
-                c_name = stems[stem_i % len(stems)] + "东西南北中"[stem_i % 5] + "社区"
-            stem_i += 1
             g_members = members[comm_of == c]
             g_order = g_members[_order(metric[g_members])]
-            grid_rows = []
-            comm_cells = []
-            for g_serial, gi in enumerate(g_order, start=1):
-                g_code = child_code(c_code, g_serial)
-                cell = cells[int(gi)]
-                comm_cells.append(cell)
-                rep = cell.point_on_surface()
-                g_name = f"{c_name}第{g_serial}网格"
-                grid_rows.append({"code": g_code, "name": g_name, "geometry": cell, "lat": rep.y, "lng": rep.x})
-                geo.grids.append(g_code)
-                geo.grid_polygons[g_code] = cell
-                geo.names[g_code] = g_name
-            c_poly = shapely.union_all(comm_cells)
-            rep = c_poly.point_on_surface()
-            comm_rows.append({"code": c_code, "name": c_name, "geometry": c_poly, "lat": rep.y, "lng": rep.x})
-            comm_rows.extend(grid_rows)
-            street_parts.append(c_poly)
-            geo.communities.append(c_code)
-            geo.names[c_code] = c_name
+            c_name = _community_name(stems, stem_i)
+            stem_i += 1
+            street_parts.append(_add_community(geo, child_code(s_code, c_serial), c_name, g_order, cells))
         s_poly = shapely.union_all(street_parts)
         rep = s_poly.point_on_surface()
-        geo.rows.append({"code": s_code, "name": s_name, "geometry": s_poly, "lat": rep.y, "lng": rep.x})
-        geo.rows.extend(comm_rows)
+        street_row.update(geometry=s_poly, lat=rep.y, lng=rep.x)
         geo.streets.append(s_code)
         geo.names[s_code] = s_name
     rep = poly.point_on_surface()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -10,11 +11,22 @@ import chinese_calendar
 import numpy as np
 
 from gridbrain.catalog.loader import shipped_catalog
-from gridbrain.catalog.model import decide
+from gridbrain.catalog.model import Decision, Matter, decide
 from gridbrain.core import codes
 from gridbrain.core.clock import CHINA
+from gridbrain.core.levels import area_at_level
 from gridbrain.demo import names
-from gridbrain.demo.common import DEVICES, DISTRICT6, EVENTS, HISTORY_YEARS, PREFIX, DistrictState, _ticker, _weighted
+from gridbrain.demo.common import (
+    DEVICES,
+    DISTRICT6,
+    EVENTS,
+    HISTORY_YEARS,
+    PREFIX,
+    DistrictState,
+    _Places,
+    _ticker,
+    _weighted,
+)
 from gridbrain.events.tables import events
 from gridbrain.perception.tables import devices
 
@@ -55,122 +67,174 @@ class HistoryMixin(DistrictState):
     # --- events --------------------------------------------------------------------------------------
 
     def build_events(self) -> None:
+        """Five years of events, day by day, with the seasons, weekdays and holidays of a real district."""
         assert self.geo is not None, "areas first"
-        community_names = self.geo.names
-        rng = self.rng
         total = self.n(EVENTS)
         catalog = list(shipped_catalog())
         start = self.until - timedelta(days=365 * HISTORY_YEARS)
         days = [start + timedelta(days=d) for d in range((self.until - start).days)]
         weights = np.array([_day_weight(d, start) for d in days])
-        per_day = rng.multinomial(total, weights / weights.sum())
+        per_day = self.rng.multinomial(total, weights / weights.sum())
         # popularity of matters: a seeded Zipf over a shuffled catalog
         pop = 1 / np.arange(1, len(catalog) + 1) ** 0.7
-        rng.shuffle(pop)
-        channels = [c for c, _ in names.CHANNELS]
-        decisions = {m.code: decide(m, {}) for m in catalog}
-        seasonal = np.array([_is_summer_matter(m.name) for m in catalog])
-        cols = [
-            "id",
-            "channel",
-            "external_id",
-            "text",
-            "matter_code",
-            "nature",
-            "status",
-            "level",
-            "department_code",
-            "area_code",
-            "grid_code",
-            "address_code",
-            "address_text",
-            "lat",
-            "lng",
-            "reporter_name",
-            "reporter_phone",
-            "reported_at",
-            "closed_at",
-            "satisfaction",
-            "reports_count",
-        ]
-        surnames = [s for s, _ in names.SURNAMES]
-        hours_p = np.array(
-            [1, 0.5, 0.3, 0.3, 0.5, 1, 3, 6, 9, 11, 10, 8, 5, 6, 9, 10, 9, 7, 5, 5, 5, 4, 3, 2], dtype=float
+        self.rng.shuffle(pop)
+        plan = _History(
+            catalog=catalog,
+            days=days,
+            per_day=per_day.tolist(),
+            popularity=pop,
+            seasonal=np.array([_is_summer_matter(m.name) for m in catalog]),
+            decisions={m.code: decide(m, {}) for m in catalog},
+            open_after=self.until - timedelta(days=20),
         )
-        recent = self.until - timedelta(days=20)
-        sat_p = np.array([5, 5, 10, 25, 55], dtype=float)
+        self.counts.events = self.sink.write(
+            events, _EVENT_COLUMNS, self._event_rows(plan), on_batch=_ticker(self.progress, "events", total)
+        )
 
-        def rows() -> Iterator[tuple[Any, ...]]:
-            serial = 0
-            for day, k in zip(days, per_day.tolist(), strict=True):
-                if not k:
+    def _event_rows(self, plan: _History) -> Iterator[tuple[Any, ...]]:
+        serial = 0
+        for day, k in zip(plan.days, plan.per_day, strict=True):
+            if not k:
+                continue
+            draws = self._day_draws(plan, day, k)
+            for j in range(k):
+                serial += 1
+                pl = int(draws.places[j])
+                place = self.doors if pl < len(self.doors) else self.buildings
+                if not len(place):
                     continue
-                summer = day.month in (6, 7, 8, 9)
-                p = pop * np.where(seasonal, 2.5 if summer else 0.6, 1.0)
-                m_idx = rng.choice(len(catalog), size=k, p=p / p.sum())
-                ch_idx = _weighted(rng, names.CHANNELS, k)
-                hours = rng.choice(24, size=k, p=hours_p / hours_p.sum())
-                minutes = rng.integers(0, 3600, k)
-                places = rng.integers(0, max(1, len(self.doors) + len(self.buildings)), k)
-                durations = rng.lognormal(2.8, 1.1, k)  # hours to close
-                sats = rng.choice(5, size=k, p=sat_p / sat_p.sum()) + 1
-                rated = rng.random(k) < 0.7
-                for j in range(k):
-                    serial += 1
-                    matter = catalog[int(m_idx[j])]
-                    channel = channels[int(ch_idx[j])]
-                    reported = datetime.combine(day, time(int(hours[j])), CHINA) + timedelta(seconds=int(minutes[j]))
-                    pl = int(places[j])
-                    place = self.doors if pl < len(self.doors) else self.buildings
-                    pi = pl if pl < len(self.doors) else pl - len(self.doors)
-                    if not len(place):
-                        continue
-                    grid = place.grids[pi]
-                    dec = decisions[matter.code]
-                    level = dec.level.value
-                    area = {
-                        "grid": grid,
-                        "community": grid[:12],
-                        "street": grid[:9] + "000",
-                        "district": names.DISTRICT[0],
-                    }[level]
-                    department = f"{codes.area_prefix(area)}:{dec.department_type}"
-                    example = matter.examples[serial % len(matter.examples)] if matter.examples else matter.name
-                    text = _after_community(place.texts[pi], community_names[grid[:12]]) + example
-                    closed_at = reported + timedelta(hours=float(durations[j]))
-                    if day >= recent and closed_at.date() > self.until:
-                        status, closed = "in_progress", None
-                    elif serial % 37 == 0:
-                        status, closed = "cancelled", reported + timedelta(hours=1)
-                    else:
-                        status, closed = "closed", closed_at
-                    person = channel in ("hotline_12345", "app")
-                    nature = matter.natures[serial % len(matter.natures)].value if matter.natures else "求决"
-                    yield (
-                        f"EV{day:%Y%m%d}{serial:07d}",
-                        channel,
-                        f"{channel}-{day:%Y%m%d}-{serial}" if channel in ("hotline_12345", "app", "system") else None,
-                        text,
-                        matter.code,
-                        nature,
-                        status,
-                        level,
-                        department,
-                        grid,
-                        grid,
-                        place.codes[pi],
-                        place.texts[pi],
-                        place.lat[pi],
-                        place.lng[pi],
-                        (surnames[serial % len(surnames)] + ("先生" if serial % 2 else "女士")) if person else None,
-                        f"1{3 + serial % 7}{(serial * 7919) % 10**9:09d}" if person else None,
-                        reported.astimezone(UTC),
-                        closed.astimezone(UTC) if closed else None,
-                        int(sats[j]) if status == "closed" and rated[j] else None,
-                        1,
-                    )
+                pi = pl if pl < len(self.doors) else pl - len(self.doors)
+                yield self._event_row(plan, day, serial, draws.at(j), (place, pi))
 
-        self.counts.events = self.sink.write(events, cols, rows(), on_batch=_ticker(self.progress, "events", total))
+    def _day_draws(self, plan: _History, day: date, k: int) -> _DayDraws:
+        rng = self.rng
+        summer = day.month in (6, 7, 8, 9)
+        p = plan.popularity * np.where(plan.seasonal, 2.5 if summer else 0.6, 1.0)
+        return _DayDraws(
+            matters=rng.choice(len(plan.catalog), size=k, p=p / p.sum()),
+            channels=_weighted(rng, names.CHANNELS, k),
+            hours=rng.choice(24, size=k, p=_HOURS_P / _HOURS_P.sum()),
+            seconds=rng.integers(0, 3600, k),
+            places=rng.integers(0, max(1, len(self.doors) + len(self.buildings)), k),
+            durations=rng.lognormal(2.8, 1.1, k),  # hours to close
+            ratings=rng.choice(5, size=k, p=_SATISFACTION_P / _SATISFACTION_P.sum()) + 1,
+            rated=rng.random(k) < 0.7,
+        )
+
+    def _event_row(
+        self, plan: _History, day: date, serial: int, drawn: _EventDraw, at: tuple[_Places, int]
+    ) -> tuple[Any, ...]:
+        assert self.geo is not None
+        place, pi = at
+        matter = plan.catalog[drawn.matter]
+        channel = _CHANNELS[drawn.channel]
+        reported = datetime.combine(day, time(drawn.hour), CHINA) + timedelta(seconds=drawn.seconds)
+        grid = place.grids[pi]
+        dec = plan.decisions[matter.code]
+        department = f"{codes.area_prefix(area_at_level(grid, dec.level))}:{dec.department_type}"
+        example = matter.examples[serial % len(matter.examples)] if matter.examples else matter.name
+        text = _after_community(place.texts[pi], self.geo.names[grid[:12]]) + example
+        status, closed = _outcome(serial, reported, drawn.duration_h, open_after=plan.open_after, until=self.until)
+        person = channel in ("hotline_12345", "app")
+        nature = matter.natures[serial % len(matter.natures)].value if matter.natures else "求决"
+        return (
+            f"EV{day:%Y%m%d}{serial:07d}",
+            channel,
+            f"{channel}-{day:%Y%m%d}-{serial}" if channel in ("hotline_12345", "app", "system") else None,
+            text,
+            matter.code,
+            nature,
+            status,
+            dec.level.value,
+            department,
+            grid,
+            grid,
+            place.codes[pi],
+            place.texts[pi],
+            place.lat[pi],
+            place.lng[pi],
+            (_SURNAMES[serial % len(_SURNAMES)] + ("先生" if serial % 2 else "女士")) if person else None,
+            f"1{3 + serial % 7}{(serial * 7919) % 10**9:09d}" if person else None,
+            reported.astimezone(UTC),
+            closed.astimezone(UTC) if closed else None,
+            drawn.rating if status == "closed" and drawn.rated else None,
+            1,
+        )
+
+
+@dataclass(frozen=True)
+class _History:
+    """What a day's events are drawn from: the catalog, the volume per day, how popular each matter is."""
+
+    catalog: list[Matter]
+    days: list[date]
+    per_day: list[int]
+    popularity: np.ndarray
+    seasonal: np.ndarray
+    decisions: dict[str, Decision]
+    open_after: date
+
+
+@dataclass(frozen=True)
+class _EventDraw:
+    matter: int
+    channel: int
+    hour: int
+    seconds: int
+    duration_h: float
+    rating: int
+    rated: bool
+
+
+@dataclass(frozen=True)
+class _DayDraws:
+    """One day's random draws, one array per property, k events long."""
+
+    matters: np.ndarray
+    channels: np.ndarray
+    hours: np.ndarray
+    seconds: np.ndarray
+    places: np.ndarray
+    durations: np.ndarray
+    ratings: np.ndarray
+    rated: np.ndarray
+
+    def at(self, j: int) -> _EventDraw:
+        return _EventDraw(
+            int(self.matters[j]),
+            int(self.channels[j]),
+            int(self.hours[j]),
+            int(self.seconds[j]),
+            float(self.durations[j]),
+            int(self.ratings[j]),
+            bool(self.rated[j]),
+        )
+
+
+_CHANNELS = [c for c, _ in names.CHANNELS]
+_SURNAMES = [s for s, _ in names.SURNAMES]
+
+
+_EVENT_COLUMNS = [
+    "id", "channel", "external_id", "text", "matter_code", "nature", "status", "level", "department_code",
+    "area_code", "grid_code", "address_code", "address_text", "lat", "lng", "reporter_name", "reporter_phone",
+    "reported_at", "closed_at", "satisfaction", "reports_count",
+]  # fmt: skip
+# reports by hour of the day, and satisfaction ratings 1-5 (relative weights)
+_HOURS_P = np.array([1, 0.5, 0.3, 0.3, 0.5, 1, 3, 6, 9, 11, 10, 8, 5, 6, 9, 10, 9, 7, 5, 5, 5, 4, 3, 2], dtype=float)
+_SATISFACTION_P = np.array([5, 5, 10, 25, 55], dtype=float)
+
+
+def _outcome(
+    serial: int, reported: datetime, hours_to_close: float, *, open_after: date, until: date
+) -> tuple[str, datetime | None]:
+    """Status and closing time: recent events not closed by `until` are still open; a few were cancelled."""
+    closed_at = reported + timedelta(hours=hours_to_close)
+    if reported.date() >= open_after and closed_at.date() > until:
+        return "in_progress", None
+    if serial % 37 == 0:
+        return "cancelled", reported + timedelta(hours=1)
+    return "closed", closed_at
 
 
 def _after_community(text: str, community: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -22,148 +23,83 @@ class PopulationMixin(DistrictState):
     # --- people -------------------------------------------------------------------------------------
 
     def build_people(self) -> None:
+        """Households of 1-5 people in rooms in random order, until everybody is housed."""
         rng = self.rng
         total = self.n(PEOPLE)
         n_rooms = len(self.room_building)
-        # households: rooms in random order, 1-5 people each, until everybody is housed
-        sizes_p = np.array([22, 30, 28, 14, 6], dtype=float)
         order = rng.permutation(n_rooms) if n_rooms else np.zeros(0, dtype=np.int64)
-        regions = [r for r, _ in names.BIRTH_REGIONS]
-        region_idx = _weighted(rng, names.BIRTH_REGIONS, total)
-        surnames = [s for s, _ in names.SURNAMES]
-        surname_idx = _weighted(rng, names.SURNAMES, total)
-        sex_male = rng.random(total) < 0.51
-        has_phone = rng.random(total) < 0.86
-        phones = rng.integers(0, 10**8, total)
-        phone_heads = np.array(
-            [
-                130,
-                131,
-                132,
-                133,
-                135,
-                136,
-                137,
-                138,
-                139,
-                150,
-                151,
-                152,
-                155,
-                157,
-                158,
-                159,
-                166,
-                173,
-                176,
-                177,
-                180,
-                181,
-                182,
-                183,
-                186,
-                187,
-                188,
-                189,
-                191,
-                199,
-            ]
-        )[rng.integers(0, 30, total)]
-        g1 = rng.integers(0, 64, total)
-        g2 = rng.integers(-30, 64, total)  # negative: one-character given name
-        tag_r = rng.random(total)
-        today = self.until
-        seq: dict[int, int] = {}
-        people_cols = [
-            "id_number",
-            "name",
-            "sex",
-            "birth_date",
-            "phone",
-            "registered_address",
-            "residence_address_code",
-            "grid_code",
-            "tags",
-            "source",
-            "updated_at",
-        ]
-        now = datetime.combine(today, time(9), CHINA).astimezone(UTC)
-        region_names = _REGION_NAMES
-
-        def rows() -> Iterator[tuple[Any, ...]]:
-            i = 0
-            slot = 0
-            while i < total:
-                if slot < n_rooms:
-                    room = int(order[slot])
-                    slot += 1
-                    size = int(rng.choice(5, p=sizes_p / sizes_p.sum())) + 1
-                else:  # more people than rooms (tiny scales): share rooms
-                    room = int(order[slot % n_rooms]) if n_rooms else -1
-                    slot += 1
-                    size = 1
-                size = min(size, total - i)
-                alone = size == 1
-                for k in range(size):
-                    if alone:
-                        age = int(rng.choice([int(rng.integers(20, 60)), int(rng.integers(65, 95))], p=[0.55, 0.45]))
-                    elif k < 2:
-                        age = int(rng.integers(25, 75))
-                    else:
-                        age = int(rng.integers(0, 25))
-                    born = today - timedelta(days=age * 365 + int(rng.integers(0, 365)))
-                    male = bool(sex_male[i])
-                    region = regions[int(region_idx[i])]
-                    key = (int(region_idx[i]) << 20) | (born.toordinal() - 690000) << 1 | male
-                    s = seq.get(key, 0)
-                    seq[key] = s + 1
-                    id_number = codes.make_id_number(region, born, s % 500, "M" if male else "F")
-                    given_pool = names.GIVEN_MALE if male else names.GIVEN_FEMALE
-                    given = given_pool[int(g1[i]) % len(given_pool)]
-                    if g2[i] >= 0:
-                        given += given_pool[int(g2[i]) % len(given_pool)]
-                    name = surnames[int(surname_idx[i])] + given
-                    phone = f"{phone_heads[i]}{phones[i]:08d}" if has_phone[i] and age >= 12 else None
-                    tags = []
-                    if alone and age >= 65:
-                        tags.append("独居老人")
-                    t = tag_r[i]
-                    if t < 0.015:
-                        tags.append("残疾人")
-                    elif t < 0.023:
-                        tags.append("低保")
-                    elif t < 0.025:
-                        tags.append("重点人员")
-                    if room >= 0:
-                        b = int(self.room_building[room])
-                        grid = self.buildings.grids[b]
-                        rcode = self.room_code(room)
-                        home = self.room_text(room)
-                    else:
-                        grid, rcode, home = None, None, None
-                    registered = (
-                        home
-                        if region == DISTRICT6
-                        else f"{region_names.get(region, '')}{self.py.choice(names.STEMS)}村{rng.integers(1, 200)}号"
-                    )
-                    yield (
-                        id_number,
-                        name,
-                        "M" if male else "F",
-                        born,
-                        phone,
-                        registered,
-                        rcode,
-                        grid,
-                        tags or None,
-                        "demo",
-                        now,
-                    )
-                    i += 1
-
-        self.counts.people = self.sink.write(
-            people, people_cols, rows(), on_batch=_ticker(self.progress, "people", total)
+        draws = _PeopleDraws(
+            region=_weighted(rng, names.BIRTH_REGIONS, total),
+            surname=_weighted(rng, names.SURNAMES, total),
+            male=rng.random(total) < 0.51,
+            has_phone=rng.random(total) < 0.86,
+            phone=rng.integers(0, 10**8, total),
+            phone_head=_PHONE_HEADS[rng.integers(0, 30, total)],
+            given1=rng.integers(0, 64, total),
+            given2=rng.integers(-30, 64, total),  # negative: one-character given name
+            tag=rng.random(total),
         )
+        self.counts.people = self.sink.write(
+            people,
+            _PEOPLE_COLUMNS,
+            self._people_rows(order, draws, total),
+            on_batch=_ticker(self.progress, "people", total),
+        )
+
+    def _households(self, order: np.ndarray, total: int) -> Iterator[tuple[int, int]]:
+        """(room, size) of each household; more people than rooms (tiny scales) share rooms."""
+        housed = slot = 0
+        n_rooms = len(order)
+        while housed < total:
+            if slot < n_rooms:
+                room = int(order[slot])
+                size = int(self.rng.choice(5, p=_HOUSEHOLD_P / _HOUSEHOLD_P.sum())) + 1
+            else:
+                room = int(order[slot % n_rooms]) if n_rooms else -1
+                size = 1
+            slot += 1
+            size = min(size, total - housed)
+            housed += size
+            yield room, size
+
+    def _people_rows(self, order: np.ndarray, draws: _PeopleDraws, total: int) -> Iterator[tuple[Any, ...]]:
+        seq: dict[int, int] = {}  # people born the same day in the same region, for the ID number
+        now = datetime.combine(self.until, time(9), CHINA).astimezone(UTC)
+        i = 0
+        for room, size in self._households(order, total):
+            for k in range(size):
+                yield (*self._person(draws, i, room, (size == 1, k < 2), seq), "demo", now)
+                i += 1
+
+    def _person(
+        self, d: _PeopleDraws, i: int, room: int, alone_adult: tuple[bool, bool], seq: dict[int, int]
+    ) -> tuple[Any, ...]:
+        rng = self.rng
+        alone, adult = alone_adult
+        age = _age(rng, alone=alone, adult=adult)
+        born = self.until - timedelta(days=age * 365 + int(rng.integers(0, 365)))
+        male = bool(d.male[i])
+        region = _REGIONS[int(d.region[i])]
+        key = (int(d.region[i]) << 20) | (born.toordinal() - 690000) << 1 | male
+        s = seq.get(key, 0)
+        seq[key] = s + 1
+        id_number = codes.make_id_number(region, born, s % 500, "M" if male else "F")
+        name = _SURNAMES[int(d.surname[i])] + _given_name(male, int(d.given1[i]), int(d.given2[i]))
+        phone = f"{d.phone_head[i]}{d.phone[i]:08d}" if d.has_phone[i] and age >= 12 else None
+        tags = _tags(alone_elderly=alone and age >= 65, draw=float(d.tag[i]))
+        grid, rcode, home = self._home(room)
+        registered = (
+            home
+            if region == DISTRICT6
+            else f"{_REGION_NAMES.get(region, '')}{self.py.choice(names.STEMS)}村{rng.integers(1, 200)}号"
+        )
+        return (id_number, name, "M" if male else "F", born, phone, registered, rcode, grid, tags or None)
+
+    def _home(self, room: int) -> tuple[str | None, str | None, str | None]:
+        """Grid, address code and address text of a room (-1: nowhere)."""
+        if room < 0:
+            return None, None, None
+        return self.buildings.grids[int(self.room_building[room])], self.room_code(room), self.room_text(room)
 
     # --- enterprises -------------------------------------------------------------------------------
 
@@ -180,20 +116,6 @@ class PopulationMixin(DistrictState):
         # organisation-code bodies: a seeded permutation of 8-digit numbers, so every code is unique
         bodies = (rng.permutation(total) * 7919 + int(rng.integers(10**7))) % 10**8
         now = datetime.combine(self.until, time(9), CHINA).astimezone(UTC)
-        cols = [
-            "uscc",
-            "name",
-            "legal_representative",
-            "registered_address",
-            "operating_address_code",
-            "grid_code",
-            "industry",
-            "status",
-            "tax_location",
-            "established_on",
-            "source",
-            "updated_at",
-        ]
         used: set[str] = set()
 
         def rows() -> Iterator[tuple[Any, ...]]:
@@ -202,18 +124,7 @@ class PopulationMixin(DistrictState):
                 uscc = codes.make_uscc("9", "1", DISTRICT6, f"{int(bodies[i]):08d}")
                 name = _enterprise_name(self.py, words, used)
                 used.add(name)
-                if at_door[i] and len(self.doors):
-                    d = int(doors[i])
-                    code, text, grid = self.doors.codes[d], self.doors.texts[d], self.doors.grids[d]
-                elif len(self.room_building):
-                    r = int(rooms[i])
-                    code, text, grid = (
-                        self.room_code(r),
-                        self.room_text(r),
-                        self.buildings.grids[int(self.room_building[r])],
-                    )
-                else:
-                    code, text, grid = None, None, None
+                code, text, grid = self._workplace(bool(at_door[i]), int(doors[i]), int(rooms[i]))
                 e = elsewhere[i]
                 registered = (
                     text
@@ -241,8 +152,22 @@ class PopulationMixin(DistrictState):
                 )
 
         self.counts.enterprises = self.sink.write(
-            enterprises, cols, rows(), on_batch=_ticker(self.progress, "enterprises", total)
+            enterprises, _ENTERPRISE_COLUMNS, rows(), on_batch=_ticker(self.progress, "enterprises", total)
         )
+
+    def _workplace(self, at_door: bool, door: int, room: int) -> tuple[str | None, str | None, str | None]:
+        """Address code, text and grid of where an enterprise operates: a door number or a room."""
+        if at_door and len(self.doors):
+            return self.doors.codes[door], self.doors.texts[door], self.doors.grids[door]
+        if len(self.room_building):
+            return self.room_code(room), self.room_text(room), self.buildings.grids[int(self.room_building[room])]
+        return None, None, None
+
+
+_ENTERPRISE_COLUMNS = [
+    "uscc", "name", "legal_representative", "registered_address", "operating_address_code", "grid_code",
+    "industry", "status", "tax_location", "established_on", "source", "updated_at",
+]  # fmt: skip
 
 
 _REGION_NAMES = {
@@ -283,3 +208,60 @@ def _enterprise_name(py: random.Random, words: tuple[str, ...], used: set[str]) 
     while f"{name}第{serial}分公司" in used:
         serial += 1
     return f"{name}第{serial}分公司"
+
+
+_PHONE_HEADS = np.array([
+    130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 157, 158, 159, 166, 173, 176, 177,
+    180, 181, 182, 183, 186, 187, 188, 189, 191, 199,
+])  # fmt: skip
+_PEOPLE_COLUMNS = [
+    "id_number", "name", "sex", "birth_date", "phone", "registered_address", "residence_address_code",
+    "grid_code", "tags", "source", "updated_at",
+]  # fmt: skip
+_HOUSEHOLD_P = np.array([22, 30, 28, 14, 6], dtype=float)  # households of 1-5 people (relative weights)
+
+
+def _age(rng: np.random.Generator, *, alone: bool, adult: bool) -> int:
+    """One living alone is of working age or elderly; in a household, two adults, then the young."""
+    if alone:
+        return int(rng.choice([int(rng.integers(20, 60)), int(rng.integers(65, 95))], p=[0.55, 0.45]))
+    if adult:
+        return int(rng.integers(25, 75))
+    return int(rng.integers(0, 25))
+
+
+def _given_name(male: bool, first: int, second: int) -> str:
+    """One or two characters from the pool of the sex (`second` < 0: one character)."""
+    pool = names.GIVEN_MALE if male else names.GIVEN_FEMALE
+    given = pool[first % len(pool)]
+    return given + pool[second % len(pool)] if second >= 0 else given
+
+
+def _tags(*, alone_elderly: bool, draw: float) -> list[str]:
+    tags = ["独居老人"] if alone_elderly else []
+    if draw < 0.015:
+        tags.append("残疾人")
+    elif draw < 0.023:
+        tags.append("低保")
+    elif draw < 0.025:
+        tags.append("重点人员")
+    return tags
+
+
+@dataclass(frozen=True)
+class _PeopleDraws:
+    """The per-person random draws, one array each, as long as the population."""
+
+    region: np.ndarray
+    surname: np.ndarray
+    male: np.ndarray
+    has_phone: np.ndarray
+    phone: np.ndarray
+    phone_head: np.ndarray
+    given1: np.ndarray
+    given2: np.ndarray
+    tag: np.ndarray
+
+
+_REGIONS = [r for r, _ in names.BIRTH_REGIONS]
+_SURNAMES = [s for s, _ in names.SURNAMES]

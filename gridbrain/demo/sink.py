@@ -7,7 +7,8 @@ is ever held in memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
@@ -24,6 +25,29 @@ def batches(rows: Iterable[tuple[Any, ...]], size: int = BATCH) -> Iterator[list
         yield batch
 
 
+OnBatch = Callable[[int], None] | None  # told the size of each batch written
+
+
+@dataclass(frozen=True)
+class _Load:
+    """One bulk write: the table, its columns in row order, and which of them need converting."""
+
+    table: sa.Table
+    columns: list[str]
+    json_cols: set[int]
+    time_cols: set[int]
+    on_batch: OnBatch
+
+    @property
+    def column_list(self) -> str:
+        return ", ".join(f'"{c}"' for c in self.columns)
+
+    def written(self, batch: list[tuple[Any, ...]]) -> int:
+        if self.on_batch:
+            self.on_batch(len(batch))
+        return len(batch)
+
+
 class Sink:
     """Writes many rows into one table, as fast as the database allows."""
 
@@ -31,7 +55,9 @@ class Sink:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
 
-    def write(self, table: sa.Table, columns: list[str], rows: Iterable[tuple[Any, ...]], on_batch: Any = None) -> int:
+    def write(
+        self, table: sa.Table, columns: list[str], rows: Iterable[tuple[Any, ...]], on_batch: OnBatch = None
+    ) -> int:
         json_cols = {i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.JSON)}
         time_cols = {
             i
@@ -39,70 +65,46 @@ class Sink:
             if isinstance(table.c[c].type, sa.DateTime)
             or getattr(table.c[c].type, "impl", None).__class__ is sa.DateTime
         }
+        load = _Load(table, columns, json_cols, time_cols, on_batch)
         raw = self.engine.raw_connection()
-        n = 0
         try:
             cur = raw.cursor()
-            if self.postgres:
-                n = self._copy(cur, table, columns, rows, json_cols, on_batch)
-            else:
-                n = self._insert(cur, table, columns, rows, json_cols, time_cols, on_batch)
+            n = _copy(cur, load, rows) if self.postgres else _insert(cur, load, rows)
             raw.commit()
         finally:
             raw.close()
         return n
 
-    def _copy(
-        self,
-        cur: Any,
-        table: sa.Table,
-        columns: list[str],
-        rows: Iterable[tuple[Any, ...]],
-        json_cols: set[int],
-        on_batch: Any,
-    ) -> int:
-        n = 0
-        cols = ", ".join(f'"{c}"' for c in columns)
-        with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-            for batch in batches(rows):
-                for row in batch:
-                    if json_cols:
-                        row = tuple(
-                            json.dumps(v, ensure_ascii=False) if i in json_cols and v is not None else v
-                            for i, v in enumerate(row)
-                        )
-                    copy.write_row(row)
-                n += len(batch)
-                if on_batch:
-                    on_batch(len(batch))
-        return n
 
-    def _insert(
-        self,
-        cur: Any,
-        table: sa.Table,
-        columns: list[str],
-        rows: Iterable[tuple[Any, ...]],
-        json_cols: set[int],
-        time_cols: set[int],
-        on_batch: Any,
-    ) -> int:
-        n = 0
-        cols = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})'  # noqa: S608 - names come from our metadata
-        cur.execute("PRAGMA synchronous=OFF")  # a bulk load is all or nothing: re-run it on failure
-        cur.execute("BEGIN")
+def _copy(cur: Any, load: _Load, rows: Iterable[tuple[Any, ...]]) -> int:
+    n = 0
+    with cur.copy(f'COPY "{load.table.name}" ({load.column_list}) FROM STDIN') as copy:
         for batch in batches(rows):
-            if json_cols or time_cols:
-                batch = [tuple(_sqlite_value(v, i in json_cols) for i, v in enumerate(row)) for row in batch]
-            cur.executemany(sql, batch)
-            n += len(batch)
-            if on_batch:
-                on_batch(len(batch))
-        cur.execute("COMMIT")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        return n
+            for row in batch:
+                if load.json_cols:
+                    row = tuple(
+                        json.dumps(v, ensure_ascii=False) if i in load.json_cols and v is not None else v
+                        for i, v in enumerate(row)
+                    )
+                copy.write_row(row)
+            n += load.written(batch)
+    return n
+
+
+def _insert(cur: Any, load: _Load, rows: Iterable[tuple[Any, ...]]) -> int:
+    n = 0
+    marks = ", ".join("?" for _ in load.columns)
+    sql = f'INSERT INTO "{load.table.name}" ({load.column_list}) VALUES ({marks})'  # noqa: S608 - names from our metadata
+    cur.execute("PRAGMA synchronous=OFF")  # a bulk load is all or nothing: re-run it on failure
+    cur.execute("BEGIN")
+    for batch in batches(rows):
+        if load.json_cols or load.time_cols:
+            batch = [tuple(_sqlite_value(v, i in load.json_cols) for i, v in enumerate(row)) for row in batch]
+        cur.executemany(sql, batch)
+        n += load.written(batch)
+    cur.execute("COMMIT")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    return n
 
 
 def _sqlite_value(v: Any, is_json: bool) -> Any:

@@ -94,6 +94,18 @@ def test_grid_geojson_is_limited_to_the_users_area(client, district):
     assert sorted(f["id"] for f in fc["features"]) == district.grids[4:]
 
 
+def test_street_boundaries_come_as_features_of_the_street_level(client, district):
+    fc = client.get("/api/v1/grids.geojson", params={"level": "street"}, headers=district.headers("district_op"))
+    assert fc.status_code == 200, fc.text
+    assert sorted(f["id"] for f in fc.json()["features"]) == sorted(district.streets)
+
+
+def test_the_district_level_is_refused_for_boundaries_naming_the_field(client, district):
+    r = client.get("/api/v1/grids.geojson", params={"level": "district"}, headers=district.headers("district_op"))
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "level"
+
+
 def test_departments_of_a_street_include_those_above_that_serve_it(client, district):
     deps = client.get("/api/v1/departments", headers=district.headers("street1_op")).json()
     areas = {d["area_code"] for d in deps}

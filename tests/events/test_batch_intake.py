@@ -160,13 +160,13 @@ def test_the_intake_warm_up_loads_the_classifier_and_the_grids(engine, district)
     from gridbrain.events import intake
 
     locator.invalidate(engine)
-    assert id(engine) not in locator._cache
+    assert engine not in locator._cache
     try:
         intake.warm(engine)
         assert gc.get_freeze_count() > 0  # what was loaded is out of the collector's way
     finally:
         gc.unfreeze()
-    assert id(engine) in locator._cache
+    assert engine in locator._cache
     assert locator.locator_for(engine).locate(*district.centre(district.grids[0])).grid_code == district.grids[0]
 
 

@@ -1,0 +1,1 @@
+"""One Alembic branch per capability (`migrations/new_revision.py` writes here)."""
