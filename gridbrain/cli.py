@@ -93,15 +93,61 @@ def users_create(
 
 
 @users_app.command("token")
-def users_token(name: Annotated[str, typer.Argument(help="login name")]) -> None:
-    """Print a new bearer token for scripts (Authorization: Bearer ...)."""
-    with UnitOfWork(engine()) as uow:
-        token = auth.issue_token(uow, name)
-        from gridbrain.core import audit
+def users_token(
+    name: Annotated[str, typer.Argument(help="login name")],
+    days: Annotated[int | None, typer.Option(help="valid this many days (default GRIDBRAIN_TOKEN_TTL_DAYS)")] = None,
+    label: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+) -> None:
+    """Print a new bearer token for scripts (Authorization: Bearer ...); it expires."""
+    from gridbrain.core import audit
 
+    with UnitOfWork(engine()) as uow:
+        token = auth.issue_token(uow, name, label, days=days)
         audit.record(uow, "core:token:issued", actor=auth.Actor.system("cli"), subject_id=name)
         uow.commit()
     typer.echo(token)
+
+
+@users_app.command("tokens")
+def users_tokens(name: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """List a user's bearer tokens (never the tokens themselves)."""
+    with UnitOfWork(engine()) as uow:
+        views = auth.list_tokens(uow, name)
+    for v in views:
+        state = "live" if v.live else ("revoked" if v.revoked_at else "expired")
+        expires = v.expires_at.isoformat(timespec="minutes") if v.expires_at else "never"
+        typer.echo(f"{v.id}\t{v.name}\t{state}\tmade {v.created_at.isoformat(timespec='minutes')}\texpires {expires}")
+
+
+@users_app.command("revoke")
+def users_revoke(
+    name: Annotated[str, typer.Argument(help="login name")],
+    token_id: Annotated[
+        int | None, typer.Option("--token", help="one token's id (from `users tokens`); default all")
+    ] = None,
+) -> None:
+    """Revoke one of a user's bearer tokens, or all of them."""
+    from gridbrain.core import audit
+
+    with UnitOfWork(engine()) as uow:
+        n = auth.revoke_tokens(uow, name, token_id=token_id)
+        audit.record(
+            uow, "core:token:revoked", actor=auth.Actor.system("cli"), subject_id=name, detail={"token": token_id}
+        )
+        uow.commit()
+    typer.echo(f"revoked {n} token(s) of {name}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(name: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """Deactivate a user: every session ends and every token is revoked at once."""
+    from gridbrain.core import audit
+
+    with UnitOfWork(engine()) as uow:
+        auth.set_active(uow, name, False)
+        audit.record(uow, "core:user:deactivated", actor=auth.Actor.system("cli"), subject_id=name)
+        uow.commit()
+    typer.echo(f"{name} deactivated; sessions ended, tokens revoked")
 
 
 @app.command("serve")

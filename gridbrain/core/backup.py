@@ -181,43 +181,54 @@ def restore(engine: Engine, path: Path, *, replace: bool = False) -> list[TableC
     tables as found in the database afterwards (equal to the manifest, or nothing is kept)."""
     manifest = read_manifest(path)
     tables = _tables()
-    by_name = {t.name: t for t in tables}
     listed = {e["name"]: e for e in manifest["tables"]}
-    if unknown := sorted(set(listed) - set(by_name)):
+    if unknown := sorted(set(listed) - {t.name for t in tables}):
         raise Invalid("file", f"holds tables this version does not know: {', '.join(unknown)}")
     with engine.connect() as conn, tarfile.open(path, "r") as tar:
-        if (have := _revisions(conn)) != sorted(manifest["revisions"]):
-            raise Conflict(
-                f"the database is at schema {have}, the backup at {manifest['revisions']}: "
-                "bring both to the same version (`gridbrain db upgrade`)",
-                field="revisions",
-                rule="same_schema",
-            )
-        if _holds_data(conn, tables):
-            if not replace:
-                raise Conflict("the database holds data; restore --replace empties it first", field="database")
-            for t in reversed(tables):
-                conn.execute(t.delete())
+        _make_room(conn, tables, manifest, replace=replace)
         for table in tables:
-            if table.name not in listed:
-                continue
-            member = tar.extractfile(f"tables/{table.name}.jsonl.gz")
-            if member is None:
-                raise Invalid("file", f"the backup lacks the rows of {table.name}")
-            for batch in _rows_of(member, table):
-                conn.execute(table.insert(), batch)
+            if table.name in listed:
+                _load(conn, tar, table)
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
-        found = [_checksum(conn, by_name[name]) for name in listed]
-        for copy in found:
-            want = listed[copy.name]
-            if (copy.rows, copy.sha256) != (want["rows"], want["sha256"]):
-                conn.rollback()
-                raise Conflict(
-                    f"{copy.name}: restored {copy.rows} rows with checksum {copy.sha256[:12]}…, "
-                    f"the backup holds {want['rows']} with {want['sha256'][:12]}…; nothing was restored",
-                    field="file",
-                    rule="checksum",
-                )
+        found = [_checksum(conn, t) for t in tables if t.name in listed]
+        _compare(conn, found, listed)
         conn.commit()
     return found
+
+
+def _make_room(conn: Connection, tables: list[sa.Table], manifest: dict[str, Any], *, replace: bool) -> None:
+    """Refuse another schema version, or data unless `replace` (which empties every table)."""
+    if (have := _revisions(conn)) != sorted(manifest["revisions"]):
+        raise Conflict(
+            f"the database is at schema {have}, the backup at {manifest['revisions']}: "
+            "bring both to the same version (`gridbrain db upgrade`)",
+            field="revisions",
+            rule="same_schema",
+        )
+    if _holds_data(conn, tables):
+        if not replace:
+            raise Conflict("the database holds data; restore --replace empties it first", field="database")
+        for t in reversed(tables):
+            conn.execute(t.delete())
+
+
+def _load(conn: Connection, tar: tarfile.TarFile, table: sa.Table) -> None:
+    member = tar.extractfile(f"tables/{table.name}.jsonl.gz")
+    if member is None:
+        raise Invalid("file", f"the backup lacks the rows of {table.name}")
+    for batch in _rows_of(member, table):
+        conn.execute(table.insert(), batch)
+
+
+def _compare(conn: Connection, found: list[TableCopy], listed: dict[str, dict[str, Any]]) -> None:
+    for copy in found:
+        want = listed[copy.name]
+        if (copy.rows, copy.sha256) != (want["rows"], want["sha256"]):
+            conn.rollback()
+            raise Conflict(
+                f"{copy.name}: restored {copy.rows} rows with checksum {copy.sha256[:12]}…, "
+                f"the backup holds {want['rows']} with {want['sha256'][:12]}…; nothing was restored",
+                field="file",
+                rule="checksum",
+            )

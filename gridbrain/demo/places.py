@@ -125,7 +125,7 @@ class _Places:
                 code = f"{layer[:12]}-{i + 1:06d}"
                 yield self._row(code, layer, name[:100], at.texts[a], at.codes[a], at, a, self._attributes(layer))
 
-    def _row(
+    def _row(  # noqa: PLR0913, PLR0917 - one place row's columns, from two kinds of anchor
         self, pid: str, layer: str, name: str, text: str, code: str, at: Any, i: int, attrs: dict[str, str] | None
     ) -> tuple[Any, ...]:
         grid = at.grids[i]

@@ -41,28 +41,36 @@ def check_report(r: Report) -> None:
         raise MissingField("text")
     if len(r.text) > 4000:
         raise Invalid("text", "at most 4000 characters")
+    check_plain_text(r.text, "text")
     if r.external_id is not None and not 1 <= len(r.external_id) <= 64:
         raise Invalid("external_id", "1-64 characters")
+    _check_place(r)
+    if r.nature is not None and r.nature not in {n.value for n in Nature}:
+        raise Invalid("nature", f"one of {', '.join(n.value for n in Nature)}")
+    _check_reporter(r)
+    check_web_url(r.media_url, "media_url")
+    if r.parameters is not None and not isinstance(r.parameters, dict):
+        raise Invalid("parameters", "an object")
+
+
+def _check_place(r: Report) -> None:
+    for name, value in (("lat", r.lat), ("lng", r.lng)):
+        if isinstance(value, bool):
+            raise Invalid(name, "a number")
     if (r.lat is None) != (r.lng is None):
         raise Invalid("lat" if r.lat is None else "lng", "lat and lng come together")
     if r.lat is None and not (r.address or "").strip():
         raise MissingField("location")  # lat/lng or address
     if r.address is not None and len(r.address) > 200:
         raise Invalid("address", "at most 200 characters")
-    if r.nature is not None and r.nature not in {n.value for n in Nature}:
-        raise Invalid("nature", f"one of {', '.join(n.value for n in Nature)}")
+    check_plain_text(r.address, "address")
+
+
+def _check_reporter(r: Report) -> None:
     if r.reporter_name is not None and len(r.reporter_name) > 32:
         raise Invalid("reporter.name", "at most 32 characters")
+    check_plain_text(r.reporter_name, "reporter.name")
     if r.reporter_phone is not None and not (
         r.reporter_phone.replace("-", "").replace("+", "").isdigit() and 5 <= len(r.reporter_phone) <= 20
     ):
         raise Invalid("reporter.phone", "digits, 5-20 characters")
-    check_plain_text(r.text, "text")
-    check_plain_text(r.address, "address")
-    check_plain_text(r.reporter_name, "reporter.name")
-    check_web_url(r.media_url, "media_url")
-    for name, value in (("lat", r.lat), ("lng", r.lng)):
-        if isinstance(value, bool):
-            raise Invalid(name, "a number")
-    if r.parameters is not None and not isinstance(r.parameters, dict):
-        raise Invalid("parameters", "an object")

@@ -108,7 +108,7 @@ _NAME_BAD = re.compile(r"[\d@#$%^&*_=+<>?/\\]")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def check_date(name: str, raw: Any, fixes: list[Fix], problems: list[Problem]) -> date | None:
+def check_date(name: str, raw: Any, fixes: list[Fix], problems: list[Problem]) -> date | None:  # noqa: PLR0911 - one answer per way a date is written
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):

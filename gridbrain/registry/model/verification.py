@@ -81,7 +81,7 @@ class VerificationTask:
     changed_fields: tuple[str, ...] = ()
 
     @classmethod
-    def new(
+    def new(  # noqa: PLR0913 - the task's own fields, named at its one creation site
         cls, task_id: str, kind: str, record_key: str, grid_code: str, reason: TaskReason, detail: str | None,
         *, at: datetime, due_on: date,
     ) -> VerificationTask:  # fmt: skip
