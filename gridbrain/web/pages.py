@@ -1,40 +1,40 @@
-"""Login, logout and the home page (the district map)."""
+"""The frame's pages: login, logout, the language switch and each role's home; the cockpit, the
+phone pages and the live stream are included from their own modules."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from gridbrain.core import auth
-from gridbrain.core.auth import ROLE_LABELS, Role
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Unauthenticated
-from gridbrain.web.templating import templates
+from gridbrain.web import cockpit, mobile
+from gridbrain.web.access import PageUser, page_user
+from gridbrain.web.i18n import LOCALES
+from gridbrain.web.nav import home_of
+from gridbrain.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(cockpit.router)
+router.include_router(mobile.router)
+
+__all__ = ["page_user", "router"]
 
 
-def page_user(request: Request) -> auth.Actor | None:
-    """The logged-in user of a page, or None."""
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        return None
-    try:
-        with UnitOfWork(request.app.state.engine) as uow:
-            return auth.user_by_id(uow, int(user_id))
-    except Unauthenticated:
-        request.session.clear()
-        return None
+def _local(target: str) -> str:
+    """Only paths on this site are followed after a login or a language switch."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
-    return templates.TemplateResponse(request, "login.html", {"next": next, "error": None})
+    return render(request, "login.html", {"next": next, "error": None})
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login")
 def login(
     request: Request,
     username: Annotated[str, Form()],
@@ -45,13 +45,11 @@ def login(
         with UnitOfWork(request.app.state.engine) as uow:
             user = auth.authenticate_password(uow, username, password)
     except Unauthenticated as e:
-        return templates.TemplateResponse(
-            request, "login.html", {"next": next, "error": e.message, "username": username}, status_code=401
-        )
+        context = {"next": next, "error": e.message, "username": username}
+        return render(request, "login.html", context, status=401)
     request.session.clear()
     request.session["user_id"] = user.user_id
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(_local(next), status_code=303)
 
 
 @router.post("/logout")
@@ -60,13 +58,16 @@ def logout(request: Request) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    user = page_user(request)
-    if user is None:
-        return RedirectResponse("/login?next=/", status_code=303)
-    return templates.TemplateResponse(
-        request,
-        "map.html",
-        {"user": user, "role_label": ROLE_LABELS.get(Role(user.role), user.role), "area_code": user.area_code or ""},
-    )
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str = "/") -> Response:
+    """Choose the pages' language (中文 by default, English); kept in a cookie for a year."""
+    response = RedirectResponse(_local(next), status_code=303)
+    if code in LOCALES:
+        response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/")
+def home(user: PageUser) -> Response:
+    """Each role lands on the first page of its own work."""
+    return RedirectResponse(home_of(user.role), status_code=303)

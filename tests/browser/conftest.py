@@ -21,7 +21,7 @@ from gridbrain.migrate import upgrade
 from tests.conftest import need_service
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = Path("var-test/screenshots")
+SHOTS = Path("test-artifacts")
 
 
 def _free_port() -> int:

@@ -1,0 +1,123 @@
+"""The cockpit (驾驶舱) of one area per level — district, street, community, grid — and the live
+stream every open page listens to (server-sent events)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+
+from gridbrain.areas import service as areas_service
+from gridbrain.catalog import service as catalog_service
+from gridbrain.core.auth import Actor
+from gridbrain.core.db import UnitOfWork
+from gridbrain.supervision import assessment
+from gridbrain.web import cockpit_data
+from gridbrain.web.access import PageUser, page_user, require_roles
+from gridbrain.web.nav import NAV
+from gridbrain.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+COCKPIT_ROLES = next(item.roles for item in NAV if item.path == "/cockpit")
+AreaQuery = Annotated[str | None, Query(description="area code; the user's own area when left out")]
+
+
+class MarkerPublic(BaseModel):
+    id: str
+    lat: float
+    lng: float
+    status: str
+    text: str
+    overdue: bool
+
+
+class RankPublic(BaseModel):
+    rank: int
+    name: str
+    score: float
+    received: int
+
+
+class CockpitData(BaseModel):
+    """What the cockpit's map and charts draw (the KPIs come as an htmx fragment)."""
+
+    trend: list[tuple[str, int]]
+    matters: list[tuple[str, int]]
+    markers: list[MarkerPublic]
+    ranking: list[RankPublic]
+
+
+def _area_of(uow: UnitOfWork, user: Actor, area: str | None) -> areas_service.AreaView:
+    """The area asked for (404 outside the user's scope), else the user's highest area."""
+    if area:
+        return areas_service.get_area(uow, user, area)
+    tops = areas_service.top_areas(uow, user)
+    return areas_service.get_area(uow, user, tops[0].code)
+
+
+def _crumbs(uow: UnitOfWork, user: Actor, view: areas_service.AreaView) -> list[areas_service.AreaView]:
+    """The area's ancestors the user may see, highest first (for drilling back up)."""
+    out: list[areas_service.AreaView] = []
+    code = view.parent_code
+    while code and user.scope.covers(code):
+        parent = areas_service.get_area(uow, user, code)
+        out.insert(0, parent)
+        code = parent.parent_code
+    return out
+
+
+@router.get("/cockpit")
+def cockpit(request: Request, user: PageUser, area: AreaQuery = None) -> Response:
+    """The area's map with children and grids, open and overdue events, KPIs and charts."""
+    require_roles(user, COCKPIT_ROLES)
+    with UnitOfWork(request.app.state.engine) as uow:
+        view = _area_of(uow, user, area)
+        crumbs = _crumbs(uow, user, view)
+        kpis = cockpit_data.kpis(uow, view.code)
+    context = {"area": view, "crumbs": crumbs, "kpis": kpis}
+    return render(request, "cockpit.html", context, user=user)
+
+
+@router.get("/cockpit/kpis")
+def cockpit_kpis(request: Request, user: PageUser, area: AreaQuery = None) -> Response:
+    """The KPI tiles alone (htmx swaps them in when the live stream says something changed)."""
+    require_roles(user, COCKPIT_ROLES)
+    with UnitOfWork(request.app.state.engine) as uow:
+        view = _area_of(uow, user, area)
+        kpis = cockpit_data.kpis(uow, view.code)
+    return render(request, "cockpit_kpis.html", {"kpis": kpis}, user=user)
+
+
+@router.get("/cockpit/data", response_model=CockpitData)
+def cockpit_json(request: Request, user: PageUser, area: AreaQuery = None) -> CockpitData:
+    """Markers, trend, matter classes and the department ranking of this month."""
+    require_roles(user, COCKPIT_ROLES)
+    with UnitOfWork(request.app.state.engine) as uow:
+        view = _area_of(uow, user, area)
+        cat = catalog_service.active_catalog(uow)
+        matters = [
+            (cat.get(code).name if code in cat else code, n) for code, n in cockpit_data.matter_classes(uow, view.code)
+        ]
+        now = datetime.now(UTC)
+        rows = assessment.assess(uow, user, since=now - timedelta(days=30), until=now, by="department")
+        return CockpitData(
+            trend=cockpit_data.trend(uow, view.code),
+            matters=matters,
+            markers=[MarkerPublic(**m.__dict__) for m in cockpit_data.markers(uow, view.code)],
+            ranking=[RankPublic.model_validate(r) for r in rows[:10]],
+        )
+
+
+@router.get("/live")
+async def live(request: Request, area: AreaQuery = None) -> Response:
+    """Server-sent events: a `changed` message for every event change in the user's area."""
+    user = await anyio.to_thread.run_sync(page_user, request)
+    if user is None:
+        return Response(status_code=401)
+    stream = request.app.state.live.stream(user_area=user.area_code, area=area)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
