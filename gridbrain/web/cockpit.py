@@ -55,8 +55,16 @@ def _area_of(uow: UnitOfWork, user: Actor, area: str | None) -> areas_service.Ar
     """The area asked for (404 outside the user's scope), else the user's highest area."""
     if area:
         return areas_service.get_area(uow, user, area)
-    tops = areas_service.top_areas(uow, user)
-    return areas_service.get_area(uow, user, tops[0].code)
+    return home_area(uow, user)
+
+
+def home_area(uow: UnitOfWork, user: Actor) -> areas_service.AreaView:
+    """The user's highest area that has a boundary: the province and city above a district
+    have none, so an unrestricted user starts at the first area below them that does."""
+    view = areas_service.get_area(uow, user, areas_service.top_areas(uow, user)[0].code)
+    while view.geometry is None and view.children:
+        view = areas_service.get_area(uow, user, view.children[0].code)
+    return view
 
 
 def _crumbs(uow: UnitOfWork, user: Actor, view: areas_service.AreaView) -> list[areas_service.AreaView]:
