@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from gridbrain.core import auth
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Unauthenticated
-from gridbrain.web import cockpit, desk, mobile, resident
+from gridbrain.web import board, cockpit, desk, mobile, resident, steward
 from gridbrain.web.access import PageUser, page_user
 from gridbrain.web.i18n import LOCALES
 from gridbrain.web.nav import home_of
@@ -22,6 +22,8 @@ router.include_router(cockpit.router)
 router.include_router(mobile.router)
 router.include_router(resident.router)
 router.include_router(desk.router)
+router.include_router(board.router)
+router.include_router(steward.router)
 
 __all__ = ["page_user", "router"]
 

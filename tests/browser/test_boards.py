@@ -1,0 +1,50 @@
+"""The supervision board and the steward's desk in real chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridbrain.core.codes import make_id_number
+from tests.browser.conftest import login, shot
+
+pytestmark = pytest.mark.browser
+HEADER = "身份证号,姓名,性别,出生日期,联系电话,户籍地址,实际居住地址,标签"
+
+
+def test_the_supervision_board_shows_cards_orders_whistles_and_the_ranking(page, live_server):
+    login(page, live_server, "district")
+    page.goto(f"{live_server}/supervision")
+    assert page.locator("h1").inner_text().startswith("督办")
+    for table in ("#cards-by-department", "#cards-by-street", "#ranking", "#orders"):
+        assert page.locator(table).is_visible()
+    assert page.locator("#export").get_attribute("href").startswith("/api/v1/supervision/assessment.xlsx")
+    export = page.request.get(live_server + page.locator("#export").get_attribute("href"))
+    assert export.ok and export.body()[:2] == b"PK"  # an XLSX file is a zip
+    shot(page, "supervision")
+
+
+def test_a_steward_fixes_a_quarantined_record(page, live_server):
+    login(page, live_server, "steward")
+    assert page.locator(".topbar .nav a").all_inner_texts() == ["数据治理台"]
+    person = make_id_number("330110", __import__("datetime").date(1961, 5, 7), 77, "F")
+    csv = f"{HEADER}\n{person},钱八妹,女,1961-05-07,123,,,\n".encode()
+    made = page.request.post(
+        f"{live_server}/api/v1/imports/person",
+        multipart={"file": {"name": "people.csv", "mimeType": "text/csv", "buffer": csv}},
+    )
+    assert made.ok and made.json()["quarantined"] == 1
+    page.goto(f"{live_server}/steward")
+    item = page.locator("form.q-item", has=page.locator("input[value='钱八妹']"))
+    assert item.locator(".reasons [data-field=phone]").is_visible()
+    shot(page, "steward-queue")
+    # a wrong fix is refused next to the record, and what was typed stays
+    item.locator("input[name=phone]").fill("12")
+    item.locator("button[data-do=fix]").click()
+    item.locator(".action-error:not(:empty)").wait_for()
+    assert item.locator("input[name=phone]").input_value() == "12"
+    item.locator("input[name=phone]").fill("13900007777")
+    item.locator("button[data-do=fix]").click()
+    page.wait_for_selector("form.q-item[data-status='fixed']")
+    shot(page, "steward-fixed")
+    held = page.request.get(f"{live_server}/api/v1/people/{person}").json()
+    assert held["name"] == "钱八妹" and held["phone"] == "13900007777"
