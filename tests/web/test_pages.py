@@ -84,3 +84,31 @@ def test_each_role_sees_only_its_own_pages_and_lands_on_the_first():
     assert [i.path for i in nav_for(Role.GRID_WORKER)] == ["/m/"]
     assert [i.path for i in nav_for(Role.DATA_STEWARD)] == ["/steward"]
     assert home_of(Role.OPEN311_CLIENT) == "/report"
+
+
+def test_the_desk_shows_the_decided_level_and_department_of_a_picked_matter(client, district):
+    _login(client, "district_op")
+    r = client.post("/desk/decide", data={"matter_code": "E030201"})  # 工地扬尘
+    assert r.status_code == 200
+    assert "data-level>街道<" in r.text and "data-department>" in r.text
+    unknown = client.post("/desk/decide", data={"matter_code": "NOPE"})
+    assert 'class="field-error"' in unknown.text
+
+
+def test_a_department_handler_sees_no_triage_queue_and_no_cockpit(client, district, engine):
+    from gridbrain.core import auth
+
+    with UnitOfWork(engine) as uow:
+        auth.create_user(
+            uow,
+            "water1",
+            role=auth.Role.DEPARTMENT_HANDLER,
+            password=PASSWORD,
+            area_code=district.streets[0],
+            department_code=f"{district.streets[0][:9]}:water",
+        )
+        uow.commit()
+    _login(client, "water1")
+    desk = client.get("/desk")
+    assert desk.status_code == 200 and 'id="triage"' not in desk.text
+    assert client.get("/cockpit").status_code == 404
