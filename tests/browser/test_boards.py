@@ -48,3 +48,31 @@ def test_a_steward_fixes_a_quarantined_record(page, live_server):
     shot(page, "steward-fixed")
     held = page.request.get(f"{live_server}/api/v1/people/{person}").json()
     assert held["name"] == "钱八妹" and held["phone"] == "13900007777"
+
+
+def test_an_operator_filters_the_event_list_and_keeps_the_view(page, live_server):
+    login(page, live_server, "district")
+    page.goto(f"{live_server}/desk")
+    page.select_option("select[name=status]", "dispatched")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    statuses = set(page.locator("#events tbody td:nth-child(5)").all_inner_texts())
+    assert statuses <= {"已派单", "没有符合条件的事件。"}
+    page.click("#save-view")
+    page.goto(f"{live_server}/desk")
+    view = page.locator("#saved-views a.view")
+    assert view.count() == 1 and "已派单" in view.inner_text()
+    with page.expect_navigation():
+        view.click()
+    assert "status=dispatched" in page.url
+    page.fill("input[name=since]", "not-a-date")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    assert page.locator("#since-error").is_visible()
+    assert page.input_value("input[name=since]") == "not-a-date"
+    first = page.locator("#events tbody a").first
+    if first.count():
+        with page.expect_navigation():
+            first.click()
+        page.wait_for_selector("#similar[data-ready='1']")
+    shot(page, "desk-list")

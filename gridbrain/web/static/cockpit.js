@@ -6,10 +6,12 @@
   const code = el.dataset.area, level = el.dataset.level;
   const { map, ll, geo } = gbMap(el);
   const palette = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#be185d", "#65a30d", "#ea580c"];
-  const area = await gbApi("/api/v1/areas/" + code);
+  // the three reads go out together: the boundary, the grids, and the markers and charts
+  const [area, grids, first] = await Promise.all([
+    gbApi("/api/v1/areas/" + code), gbApi("/api/v1/grids.geojson?area=" + code), gbApi("/cockpit/data?area=" + code),
+  ]);
   const outline = geo(area.geometry, { style: { color: "#0b3d91", weight: 3, fill: false } }).addTo(map);
   map.fitBounds(outline.getBounds());
-  const grids = await gbApi("/api/v1/grids.geojson?area=" + code);
   const colorOf = {};
   area.children.forEach((c, i) => { colorOf[c.code] = palette[i % palette.length]; });
   const prefix = (c) => c.replace(/(000)+$/, "");
@@ -35,8 +37,8 @@
   const trend = echarts.init(document.getElementById("trend-chart"));
   const matters = echarts.init(document.getElementById("matter-chart"));
   const state = { markers: 0, refreshed: 0 };
-  async function refresh() {
-    const d = await gbApi("/cockpit/data?area=" + code);
+  async function refresh(given) {
+    const d = given || await gbApi("/cockpit/data?area=" + code);
     markers.clearLayers();
     d.markers.forEach((m) => {
       const color = m.overdue ? "#dc2626" : "#2563eb";
@@ -66,7 +68,7 @@
     if (!d.ranking.length) ol.textContent = t.no_data;
     state.refreshed += 1;
   }
-  await refresh();
+  await refresh(first);
   window.gridbrainMap = { map, layer, gridCount: grids.features.length, state };
   el.dataset.ready = "1";
 

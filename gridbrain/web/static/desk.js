@@ -25,6 +25,41 @@
   document.querySelectorAll("form.triage-item button[data-action]").forEach((b) => b.addEventListener("click", () => {
     const f = b.closest("form"); act(f, f.dataset.event, b.dataset.action);
   }));
+  // saved views: a filter kept on this computer, one click away
+  const save = document.getElementById("save-view"), views = document.getElementById("saved-views");
+  if (save && views) {
+    const KEY = "gridbrain-desk-views";
+    const load = () => JSON.parse(localStorage.getItem(KEY) || "[]");
+    const draw = () => {
+      views.querySelectorAll("a").forEach((a) => a.remove());
+      load().forEach((v) => { const a = document.createElement("a"); a.href = "/desk" + v.q; a.textContent = v.name; a.className = "view"; views.append(a, " "); });
+      views.hidden = load().length === 0;
+    };
+    save.addEventListener("click", () => {
+      const f = save.closest("form"), q = "?" + new URLSearchParams(new FormData(f)).toString();
+      const name = [f.status.selectedOptions[0].text, f.matter.selectedOptions[0].text, f.since.value].filter(Boolean).join(" · ");
+      localStorage.setItem(KEY, JSON.stringify([...load().filter((v) => v.q !== q), { name, q }].slice(-8)));
+      draw();
+    });
+    draw();
+  }
+  const similar = document.getElementById("similar");
+  if (similar) {
+    // 案例库: past cases of the same matter class, most similar first
+    fetch("/api/v1/supervision/cases/similar?event_id=" + similar.dataset.event, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : []))
+      .then((cases) => {
+        const ul = similar.querySelector("ul");
+        ul.replaceChildren();
+        similar.dataset.ready = "1";
+        if (!cases.length) { ul.append(document.getElementById("no-similar").content.cloneNode(true)); return; }
+        cases.forEach((c) => {
+          const li = document.createElement("li");
+          li.textContent = c.title + " — " + c.summary;
+          ul.append(li);
+        });
+      });
+  }
   const m = document.getElementById("event-map");
   if (m) {
     const { map, ll } = gbMap(m);
