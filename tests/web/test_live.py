@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from gridbrain.events.signals import EventReported
 from gridbrain.web.live import Broker
 from gridbrain.web.throttle import Throttle
 
+T = TypeVar("T")
 STREET, OTHER = "330110001000", "330110002000"
 GRID = "330110001001001"
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on its own loop in a thread (the browser tests' Playwright may hold this one)."""
+    out: list[T] = []
+    thread = threading.Thread(target=lambda: out.append(asyncio.run(coro)))
+    thread.start()
+    thread.join(30)
+    return out[0]
 
 
 def _signal() -> EventReported:
@@ -38,7 +50,7 @@ def test_a_change_reaches_the_stream_of_its_area_from_another_thread_and_not_the
         await mine.aclose()
         return message, heard
 
-    message, other_heard = asyncio.run(main())
+    message, other_heard = _run(main())
     assert message.startswith("event: changed\n") and '"event_id": "E1"' in message
     assert other_heard is False
 
@@ -55,7 +67,7 @@ def test_a_user_s_own_scope_bounds_what_the_stream_hears():
         except TimeoutError:
             return False
 
-    assert asyncio.run(main()) is False
+    assert _run(main()) is False
 
 
 def test_a_closed_stream_is_no_longer_listened_to():
@@ -66,7 +78,7 @@ def test_a_closed_stream_is_no_longer_listened_to():
         await s.aclose()
         return len(broker.listeners)
 
-    assert asyncio.run(main()) == 0
+    assert _run(main()) == 0
 
 
 def test_the_throttle_refuses_past_its_limit_and_forgets_after_the_window():
