@@ -42,6 +42,11 @@ class RankPublic(BaseModel):
     received: int
 
 
+class HeatPublic(BaseModel):
+    count: int
+    boundary: list[tuple[float, float]]
+
+
 class CockpitData(BaseModel):
     """What the cockpit's map and charts draw (the KPIs come as an htmx fragment)."""
 
@@ -49,6 +54,7 @@ class CockpitData(BaseModel):
     matters: list[tuple[str, int]]
     markers: list[MarkerPublic]
     ranking: list[RankPublic]
+    heat: list[HeatPublic]
 
 
 def _area_of(uow: UnitOfWork, user: Actor, area: str | None) -> areas_service.AreaView:
@@ -117,6 +123,7 @@ def cockpit_json(request: Request, user: PageUser, area: AreaQuery = None) -> Co
             matters=matters,
             markers=[MarkerPublic(**m.__dict__) for m in cockpit_data.markers(uow, view.code)],
             ranking=[RankPublic.model_validate(r) for r in rows[:10]],
+            heat=[HeatPublic(count=h.count, boundary=h.boundary) for h in cockpit_data.heat(uow, view.code)],
         )
 
 

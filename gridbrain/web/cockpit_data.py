@@ -147,3 +147,30 @@ def markers(uow: UnitOfWork, area: str) -> list[Marker]:
         Marker(id=r.id, lat=r.lat, lng=r.lng, status=r.status, text=r.text[:60], overdue=r.id in late)
         for r in uow.execute(q)
     ]
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    cell: str  # an H3 cell
+    count: int
+    boundary: list[tuple[float, float]]  # (lat, lng) corners
+
+
+def heat(uow: UnitOfWork, area: str, *, resolution: int = 8, limit: int = 20_000) -> list[HeatCell]:
+    """Events of the last 30 days counted per H3 cell (the governance heat map, 治理热力图)."""
+    import h3
+
+    e = events.c
+    q = (
+        sa.select(e.lat, e.lng)
+        .where(_in_area(area), e.reported_at >= clock.now() - WINDOW, e.lat.is_not(None))
+        .limit(limit)
+    )
+    counts: dict[str, int] = {}
+    for lat, lng in map(list, uow.execute(q)):
+        cell = h3.latlng_to_cell(lat, lng, resolution)
+        counts[cell] = counts.get(cell, 0) + 1
+    return [
+        HeatCell(cell, n, [(float(a), float(b)) for a, b in h3.cell_to_boundary(cell)])
+        for cell, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    ]

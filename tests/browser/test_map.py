@@ -26,6 +26,9 @@ def test_the_district_operator_sees_all_streets_and_grids_on_the_cockpit(page, l
     # the charts are drawn by ECharts, and the KPI tiles are there
     assert page.locator("#trend-chart canvas").count() == 1
     assert page.locator("[data-kpi]").count() == 6
+    # the heat map of the last 30 days is one click away
+    assert page.evaluate("window.gridbrainMap.state.heatCells") > 0
+    page.locator(".leaflet-control-layers label", has_text="热力图").locator("input").check()
     shot(page, "cockpit-district")
 
 

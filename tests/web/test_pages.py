@@ -46,6 +46,10 @@ def test_the_cockpit_counts_a_new_event_in_its_own_street_only(client, district,
     assert (mine.today, mine.open) == (1, 1)
     assert (other.today, other.open) == (0, 0)
     assert len(markers) == 1 and not markers[0].overdue
+    with UnitOfWork(engine) as uow:
+        cells = cockpit_data.heat(uow, district.streets[0])
+        assert cockpit_data.heat(uow, district.streets[1]) == []
+    assert [c.count for c in cells] == [1] and len(cells[0].boundary) == 6
 
 
 def test_the_cockpit_page_of_an_area_outside_the_user_s_is_404(client, district):

@@ -34,6 +34,8 @@
   document.querySelectorAll("#streets li").forEach((li) => { li.style.borderLeft = "4px solid " + (colorOf[li.dataset.code] || "#64748b"); });
 
   const markers = L.layerGroup().addTo(map);
+  const heat = L.layerGroup();  // 治理热力图: events of the last 30 days per H3 cell
+  L.control.layers(null, { [t.markers]: markers, [t.heat]: heat }, { collapsed: false }).addTo(map);
   const trend = echarts.init(document.getElementById("trend-chart"));
   const matters = echarts.init(document.getElementById("matter-chart"));
   const state = { markers: 0, refreshed: 0 };
@@ -47,6 +49,13 @@
         .on("click", () => { window.location = "/desk/events/" + m.id; })
         .addTo(markers);
     });
+    heat.clearLayers();
+    const most = Math.max(1, ...d.heat.map((h) => h.count));
+    d.heat.forEach((h) => {
+      L.polygon(h.boundary.map((p) => ll(p[0], p[1])), { stroke: false, fillColor: "#dc2626", fillOpacity: 0.15 + 0.6 * h.count / most })
+        .bindTooltip(String(h.count)).addTo(heat);
+    });
+    state.heatCells = d.heat.length;
     state.markers = d.markers.length;
     state.ids = d.markers.map((m) => m.id);
     trend.setOption({
