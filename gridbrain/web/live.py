@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from gridbrain.core.scoping import Scope
+from gridbrain.core.signals import Signal
 from gridbrain.events.signals import EventChanged
 
 KEEPALIVE_S = 15.0
@@ -54,6 +55,15 @@ class Broker:
     def on_event(self, signal: EventChanged) -> None:
         """The signal handler: hand the change to every stream that watches its area."""
         change = LiveChange(signal.event_id, signal.action, signal.to_status, signal.area_code, signal.grid_code)
+        with self.lock:
+            targets = [li for li in self.listeners if li.wants(change)]
+        for li in targets:
+            li.loop.call_soon_threadsafe(_offer, li.queue, change)
+
+    def on_card(self, signal: Signal) -> None:
+        """A yellow or red card (supervision's named signal) refreshes the pages of its area too."""
+        p = signal.payload
+        change = LiveChange(str(p.get("event_id")), f"card_{p.get('colour')}", "", p.get("area_code"), None)
         with self.lock:
             targets = [li for li in self.listeners if li.wants(change)]
         for li in targets:

@@ -70,6 +70,21 @@ def test_a_user_s_own_scope_bounds_what_the_stream_hears():
     assert _run(main()) is False
 
 
+def test_a_card_issued_in_the_area_reaches_its_stream():
+    from gridbrain.core.signals import Signal
+
+    async def main() -> str:
+        broker = Broker()
+        mine = broker.stream(user_area=None, area=STREET)
+        await mine.__anext__()
+        card = {"event_id": "E2", "colour": "red", "area_code": STREET}
+        threading.Thread(target=broker.on_card, args=(Signal("supervision:card:issued", card),)).start()
+        return await asyncio.wait_for(mine.__anext__(), 5)
+
+    message = _run(main())
+    assert '"event_id": "E2"' in message and '"action": "card_red"' in message
+
+
 def test_a_closed_stream_is_no_longer_listened_to():
     async def main() -> int:
         broker = Broker()
