@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
@@ -24,6 +24,7 @@ from gridbrain.web.templating import render
 router = APIRouter(include_in_schema=False)
 COCKPIT_ROLES = next(item.roles for item in NAV if item.path == "/cockpit")
 AreaQuery = Annotated[str | None, Query(description="area code; the user's own area when left out")]
+ThemeQuery = Annotated[str | None, Query(description="a themed view (1+8+X): a top class of the matter catalog")]
 
 
 class MarkerPublic(BaseModel):
@@ -84,46 +85,64 @@ def _crumbs(uow: UnitOfWork, user: Actor, view: areas_service.AreaView) -> list[
     return out
 
 
+def themes(uow: UnitOfWork) -> list[str]:
+    """The themed views (the X of 1+8+X): the catalog's top classes."""
+    return sorted({m.class_path[0] for m in catalog_service.active_catalog(uow) if m.class_path})
+
+
+def _theme(uow: UnitOfWork, theme: str | None) -> cockpit_data.Theme:
+    """The matter codes of a theme (None for the whole cockpit); an unknown theme is 404."""
+    if not theme:
+        return None
+    codes = tuple(m.code for m in catalog_service.active_catalog(uow) if m.class_path[:1] == (theme,))
+    if not codes:
+        raise HTTPException(404, detail="theme not found")
+    return codes
+
+
 @router.get("/cockpit")
-def cockpit(request: Request, user: PageUser, area: AreaQuery = None) -> Response:
+def cockpit(request: Request, user: PageUser, area: AreaQuery = None, theme: ThemeQuery = None) -> Response:
     """The area's map with children and grids, open and overdue events, KPIs and charts."""
     require_roles(user, COCKPIT_ROLES)
     with UnitOfWork(request.app.state.engine) as uow:
         view = _area_of(uow, user, area)
         crumbs = _crumbs(uow, user, view)
-        kpis = cockpit_data.kpis(uow, view.code)
-    context = {"area": view, "crumbs": crumbs, "kpis": kpis}
+        kpis = cockpit_data.kpis(uow, view.code, _theme(uow, theme))
+        all_themes = themes(uow)
+    context = {"area": view, "crumbs": crumbs, "kpis": kpis, "theme": theme or "", "themes": all_themes}
     return render(request, "cockpit.html", context, user=user)
 
 
 @router.get("/cockpit/kpis")
-def cockpit_kpis(request: Request, user: PageUser, area: AreaQuery = None) -> Response:
+def cockpit_kpis(request: Request, user: PageUser, area: AreaQuery = None, theme: ThemeQuery = None) -> Response:
     """The KPI tiles alone (htmx swaps them in when the live stream says something changed)."""
     require_roles(user, COCKPIT_ROLES)
     with UnitOfWork(request.app.state.engine) as uow:
         view = _area_of(uow, user, area)
-        kpis = cockpit_data.kpis(uow, view.code)
+        kpis = cockpit_data.kpis(uow, view.code, _theme(uow, theme))
     return render(request, "cockpit_kpis.html", {"kpis": kpis}, user=user)
 
 
 @router.get("/cockpit/data", response_model=CockpitData)
-def cockpit_json(request: Request, user: PageUser, area: AreaQuery = None) -> CockpitData:
-    """Markers, trend, matter classes and the department ranking of this month."""
+def cockpit_json(request: Request, user: PageUser, area: AreaQuery = None, theme: ThemeQuery = None) -> CockpitData:
+    """Markers, trend, matter classes, heat and the department ranking of the last 30 days."""
     require_roles(user, COCKPIT_ROLES)
     with UnitOfWork(request.app.state.engine) as uow:
         view = _area_of(uow, user, area)
+        codes = _theme(uow, theme)
         cat = catalog_service.active_catalog(uow)
         matters = [
-            (cat.get(code).name if code in cat else code, n) for code, n in cockpit_data.matter_classes(uow, view.code)
+            (cat.get(code).name if code in cat else code, n)
+            for code, n in cockpit_data.matter_classes(uow, view.code, codes)
         ]
         now = datetime.now(UTC)
         rows = assessment.assess(uow, user, since=now - timedelta(days=30), until=now, by="department")
         return CockpitData(
-            trend=cockpit_data.trend(uow, view.code),
+            trend=cockpit_data.trend(uow, view.code, codes),
             matters=matters,
-            markers=[MarkerPublic(**m.__dict__) for m in cockpit_data.markers(uow, view.code)],
+            markers=[MarkerPublic(**m.__dict__) for m in cockpit_data.markers(uow, view.code, codes)],
             ranking=[RankPublic.model_validate(r) for r in rows[:10]],
-            heat=[HeatPublic(count=h.count, boundary=h.boundary) for h in cockpit_data.heat(uow, view.code)],
+            heat=[HeatPublic(count=h.count, boundary=h.boundary) for h in cockpit_data.heat(uow, view.code, codes)],
         )
 
 

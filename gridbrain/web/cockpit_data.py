@@ -45,9 +45,13 @@ class Marker:
     overdue: bool
 
 
-def _in_area(area: str) -> Any:
+Theme = tuple[str, ...] | None  # a themed view's matter codes (1+8+X); None: every matter
+
+
+def _in_area(area: str, theme: Theme = None) -> Any:
     scope = Scope.of_area(area)
-    return sa.or_(scope.where(events.c.area_code), scope.where(events.c.grid_code))
+    where = sa.or_(scope.where(events.c.area_code), scope.where(events.c.grid_code))
+    return sa.and_(where, events.c.matter_code.in_(theme)) if theme is not None else where
 
 
 def _start_of_today() -> datetime:
@@ -55,23 +59,29 @@ def _start_of_today() -> datetime:
     return datetime.combine(today, time(0), tzinfo=clock.CHINA)
 
 
-def _overdue_ids(area: str, now: datetime) -> sa.Select[Any]:
+def _clocks_in(area: str, theme: Theme) -> Any:
     d = deadlines.c
-    return sa.select(d.event_id).where(d.status == "running", d.due_at < now, Scope.of_area(area).where(d.area_code))
+    where = Scope.of_area(area).where(d.area_code)
+    return sa.and_(where, d.matter_code.in_(theme)) if theme is not None else where
 
 
-def kpis(uow: UnitOfWork, area: str) -> Kpis:
+def _overdue_ids(area: str, now: datetime, theme: Theme = None) -> sa.Select[Any]:
+    d = deadlines.c
+    return sa.select(d.event_id).where(d.status == "running", d.due_at < now, _clocks_in(area, theme))
+
+
+def kpis(uow: UnitOfWork, area: str, theme: Theme = None) -> Kpis:
     """The six figures of an area's cockpit."""
     now = clock.now()
     since = now - WINDOW
     e = events.c
-    where = _in_area(area)
+    where = _in_area(area, theme)
     count = sa.func.count()
     today = uow.execute(sa.select(count).where(where, e.reported_at >= _start_of_today())).scalar_one()
     open_ = uow.execute(sa.select(count).where(where, e.status.not_in(DONE))).scalar_one()
     overdue = uow.execute(
         sa.select(sa.func.count(sa.distinct(sa.literal_column("event_id")))).select_from(
-            _overdue_ids(area, now).subquery()
+            _overdue_ids(area, now, theme).subquery()
         )
     ).scalar_one()
     recent = sa.and_(where, e.reported_at >= since)
@@ -94,7 +104,7 @@ def kpis(uow: UnitOfWork, area: str) -> Kpis:
                     else_=0,
                 )
             ),
-        ).where(d.kind == "disposal", d.started_at >= since, Scope.of_area(area).where(d.area_code))
+        ).where(d.kind == "disposal", d.started_at >= since, _clocks_in(area, theme))
     ).one()
     met, late = (int(x or 0) for x in list(clocks))
     return Kpis(
@@ -107,10 +117,12 @@ def kpis(uow: UnitOfWork, area: str) -> Kpis:
     )
 
 
-def trend(uow: UnitOfWork, area: str) -> list[tuple[str, int]]:
+def trend(uow: UnitOfWork, area: str, theme: Theme = None) -> list[tuple[str, int]]:
     """Events reported per day over the last two weeks (China days), oldest first."""
     start = _start_of_today() - timedelta(days=TREND_DAYS - 1)
-    rows = uow.execute(sa.select(events.c.reported_at).where(_in_area(area), events.c.reported_at >= start)).scalars()
+    rows = uow.execute(
+        sa.select(events.c.reported_at).where(_in_area(area, theme), events.c.reported_at >= start)
+    ).scalars()
     days = {(start + timedelta(days=i)).date().isoformat(): 0 for i in range(TREND_DAYS)}
     for at in rows:
         key = clock.local(clock.aware(at)).date().isoformat()
@@ -119,12 +131,12 @@ def trend(uow: UnitOfWork, area: str) -> list[tuple[str, int]]:
     return list(days.items())
 
 
-def matter_classes(uow: UnitOfWork, area: str, *, limit: int = 8) -> list[tuple[str, int]]:
+def matter_classes(uow: UnitOfWork, area: str, theme: Theme = None, *, limit: int = 8) -> list[tuple[str, int]]:
     """The most reported matters of the last 30 days: (matter code, count), most first."""
     e = events.c
     q = (
         sa.select(e.matter_code, sa.func.count())
-        .where(_in_area(area), e.reported_at >= clock.now() - WINDOW, e.matter_code.is_not(None))
+        .where(_in_area(area, theme), e.reported_at >= clock.now() - WINDOW, e.matter_code.is_not(None))
         .group_by(e.matter_code)
         .order_by(sa.func.count().desc(), e.matter_code)
         .limit(limit)
@@ -132,14 +144,14 @@ def matter_classes(uow: UnitOfWork, area: str, *, limit: int = 8) -> list[tuple[
     return [(str(code), int(n)) for code, n in map(list, uow.execute(q))]
 
 
-def markers(uow: UnitOfWork, area: str) -> list[Marker]:
+def markers(uow: UnitOfWork, area: str, theme: Theme = None) -> list[Marker]:
     """The newest open events with a place, the overdue ones flagged."""
     e = events.c
     now = clock.now()
-    late = set(uow.execute(_overdue_ids(area, now)).scalars())
+    late = set(uow.execute(_overdue_ids(area, now, theme)).scalars())
     q = (
         sa.select(e.id, e.lat, e.lng, e.status, e.text)
-        .where(_in_area(area), e.status.not_in(DONE), e.lat.is_not(None))
+        .where(_in_area(area, theme), e.status.not_in(DONE), e.lat.is_not(None))
         .order_by(e.reported_at.desc())
         .limit(MARKERS)
     )
@@ -156,14 +168,16 @@ class HeatCell:
     boundary: list[tuple[float, float]]  # (lat, lng) corners
 
 
-def heat(uow: UnitOfWork, area: str, *, resolution: int = 8, limit: int = 20_000) -> list[HeatCell]:
+def heat(
+    uow: UnitOfWork, area: str, theme: Theme = None, *, resolution: int = 8, limit: int = 20_000
+) -> list[HeatCell]:
     """Events of the last 30 days counted per H3 cell (the governance heat map, 治理热力图)."""
     import h3
 
     e = events.c
     q = (
         sa.select(e.lat, e.lng)
-        .where(_in_area(area), e.reported_at >= clock.now() - WINDOW, e.lat.is_not(None))
+        .where(_in_area(area, theme), e.reported_at >= clock.now() - WINDOW, e.lat.is_not(None))
         .limit(limit)
     )
     counts: dict[str, int] = {}

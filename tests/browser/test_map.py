@@ -58,6 +58,14 @@ def test_a_street_operator_sees_only_their_street_and_drills_into_a_community(pa
     assert page.locator("#area-name").inner_text() == community_name
     assert page.locator("#children-title").inner_text() == "网格"
     assert name in page.locator(".crumbs").inner_text()
+    # a themed view (1+8+X) of the same area keeps the area and narrows the figures
+    theme = page.locator("#theme option").nth(1).get_attribute("value")
+    with page.expect_navigation():
+        page.select_option("#theme", theme)
+    page.wait_for_selector("#map[data-ready='1']", timeout=20_000)
+    assert page.locator("#area-name").inner_text() == community_name
+    assert page.locator("#map").get_attribute("data-theme") == theme
+    shot(page, "cockpit-community-theme")
 
 
 def test_the_english_switch_translates_the_pages(page, live_server):

@@ -116,3 +116,23 @@ def test_a_department_handler_sees_no_triage_queue_and_no_cockpit(client, distri
     desk = client.get("/desk")
     assert desk.status_code == 200 and 'id="triage"' not in desk.text
     assert client.get("/cockpit").status_code == 404
+
+
+def test_a_themed_cockpit_counts_only_the_matters_of_its_theme(client, district, engine):
+    from gridbrain.catalog import service as catalog_service
+    from gridbrain.web.cockpit import themes
+
+    lat, lng = district.centre(district.grids[0])
+    body = {"channel": "patrol", "text": "工地扬尘很大", "lat": lat, "lng": lng, "matter_code": "E030201"}
+    assert client.post("/api/v1/events", json=body, headers=district.headers("district_op")).status_code == 201
+    with UnitOfWork(engine) as uow:
+        cat = catalog_service.active_catalog(uow)
+        own = cat.get("E030201").class_path[0]
+        other = next(t for t in themes(uow) if t != own)
+        codes = {t: tuple(m.code for m in cat if m.class_path[0] == t) for t in (own, other)}
+        assert cockpit_data.kpis(uow, district.streets[0], codes[own]).open == 1
+        assert cockpit_data.kpis(uow, district.streets[0], codes[other]).open == 0
+    _login(client, "district_op")
+    page = client.get("/cockpit", params={"theme": own})
+    assert page.status_code == 200 and f'data-theme="{own}"' in page.text
+    assert client.get("/cockpit", params={"theme": "没有这个专题"}).status_code == 404

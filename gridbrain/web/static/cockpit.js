@@ -4,11 +4,12 @@
   const el = document.getElementById("map");
   const t = JSON.parse(document.getElementById("i18n").textContent);
   const code = el.dataset.area, level = el.dataset.level;
+  const theme = el.dataset.theme ? "&theme=" + encodeURIComponent(el.dataset.theme) : "";
   const { map, ll, geo } = gbMap(el);
   const palette = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#be185d", "#65a30d", "#ea580c"];
   // the three reads go out together: the boundary, the grids, and the markers and charts
   const [area, grids, first] = await Promise.all([
-    gbApi("/api/v1/areas/" + code), gbApi("/api/v1/grids.geojson?area=" + code), gbApi("/cockpit/data?area=" + code),
+    gbApi("/api/v1/areas/" + code), gbApi("/api/v1/grids.geojson?area=" + code), gbApi("/cockpit/data?area=" + code + theme),
   ]);
   const outline = geo(area.geometry, { style: { color: "#0b3d91", weight: 3, fill: false } }).addTo(map);
   map.fitBounds(outline.getBounds());
@@ -26,7 +27,7 @@
       l.bindTooltip((child ? child.name + " · " : "") + f.properties.name);
       // drill down: district → street → community → grid
       const target = level === "community" || !child ? f.properties.code : child.code;
-      if (target !== code) l.on("click", () => { window.location = "/cockpit?area=" + target; });
+      if (target !== code) l.on("click", () => { window.location = "/cockpit?area=" + target + theme; });
     },
   }).addTo(map);
   document.getElementById("area-stats").textContent =
@@ -40,7 +41,7 @@
   const matters = echarts.init(document.getElementById("matter-chart"));
   const state = { markers: 0, refreshed: 0 };
   async function refresh(given) {
-    const d = given || await gbApi("/cockpit/data?area=" + code);
+    const d = given || await gbApi("/cockpit/data?area=" + code + theme);
     markers.clearLayers();
     d.markers.forEach((m) => {
       const color = m.overdue ? "#dc2626" : "#2563eb";
