@@ -39,3 +39,23 @@ LEVEL = {
     "street": N_("Street"),
     "district": N_("District"),
 }
+
+# the governance library's field names, as the verification and quarantine forms show them
+FIELD = {
+    "id_number": N_("ID number"),
+    "name": N_("Name"),
+    "sex": N_("Sex"),
+    "birth_date": N_("Date of birth"),
+    "phone": N_("Phone"),
+    "registered_address": N_("Registered address"),
+    "residence_address": N_("Residence address"),
+    "residence_address_code": N_("Residence address code"),
+    "tags": N_("Tags"),
+    "grid_code": N_("Grid"),
+    "area_code": N_("Area"),
+    "address_match": N_("Address match"),
+    "address": N_("Address"),
+    "address_code": N_("Address code"),
+    "uscc": N_("Unified social credit code"),
+    "legal_person": N_("Legal representative"),
+}

@@ -65,5 +65,5 @@ def verify_tasks(request: Request, user: PageUser) -> Response:
     """Verification tasks (以核代采): what is held, to confirm or correct field by field."""
     require_roles(user, PHONE_ROLES)
     with UnitOfWork(request.app.state.engine) as uow:
-        tasks = verification.list_tasks(uow, user, status="open", limit=50)
+        tasks = verification.list_tasks(uow, user, status="open", limit=20)
     return render(request, "m_verify.html", {"tasks": tasks}, user=user)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from gridbrain.core import clock
 from gridbrain.core.auth import ROLE_LABELS, Actor, Role
-from gridbrain.web import i18n
+from gridbrain.web import i18n, labels
 from gridbrain.web.nav import nav_for
 from gridbrain.web.settings import get_web_settings
 
@@ -55,6 +55,7 @@ def render(
         "role_label": role_label(user.role) if user else "",
         "locale": i18n.current(),
         "here": request.url.path,
+        "fields": labels.FIELD,
         "tiles": {"url": web.tile_url, "attribution": web.tile_attribution, "crs": web.tile_crs},
     }
     ctx.update(context or {})
