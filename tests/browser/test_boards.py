@@ -76,3 +76,33 @@ def test_an_operator_filters_the_event_list_and_keeps_the_view(page, live_server
             first.click()
         page.wait_for_selector("#similar[data-ready='1']")
     shot(page, "desk-list")
+
+
+def test_an_operator_triages_a_vague_report_seeing_where_it_goes_before_confirming(browser, live_server):
+    resident = browser.new_context(locale="zh-CN").new_page()
+    resident.goto(f"{live_server}/report")
+    resident.fill("#text", "这里有点问题，麻烦来看看")
+    resident.fill("#address", "五常街道天目社区")
+    resident.wait_for_selector("#pick-map[data-ready='1']", timeout=20_000)
+    box = resident.locator("#pick-map").bounding_box()
+    resident.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    resident.click("button[type=submit]")
+    ticket = resident.locator("#ticket-number").inner_text()
+    assert resident.locator("#ticket-status").get_attribute("data-status") == "triage"
+    resident.context.close()
+
+    operator = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN").new_page()
+    login(operator, live_server, "district")
+    operator.goto(f"{live_server}/desk")
+    item = operator.locator(f"form.triage-item[data-event='{ticket}']")
+    item.locator("select[name=matter_code]").select_option("E030201")  # 工地扬尘
+    item.locator(".decided [data-department]").wait_for()
+    assert item.locator("[data-level]").inner_text() == "街道"
+    assert item.locator("[data-department]").inner_text() == "城管执法"
+    shot(operator, "desk-triage")
+    with operator.expect_navigation():
+        item.locator("button[data-action=dispatch]").click()
+    operator.goto(f"{live_server}/desk/events/{ticket}")
+    assert operator.locator("#event-status").get_attribute("data-status") == "dispatched"
+    assert operator.locator("#event-department").inner_text().endswith(":city_management")
+    operator.context.close()
