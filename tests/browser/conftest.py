@@ -15,19 +15,29 @@ import uvicorn
 
 from gridbrain.app import create_app
 from gridbrain.config import Settings
+from gridbrain.core import clock, signals
 from gridbrain.core.db import make_engine
 from gridbrain.demo.generator import DemoDistrict
 from gridbrain.migrate import upgrade
 from tests.conftest import need_service
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = Path("var-test/screenshots")
+SHOTS = Path("test-artifacts")
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _isolated_process_state() -> Iterator[None]:
+    """Overrides the suite's per-test reset: the browser tests share one live server for the
+    session, and its wiring (the live pages' and supervision's signal handlers) must outlive
+    each test. The server's teardown disconnects them."""
+    yield
+    clock.set_now(None)
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +59,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    signals.disconnect_all()
 
 
 @pytest.fixture(scope="session")
