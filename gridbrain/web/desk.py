@@ -16,8 +16,9 @@ from gridbrain.catalog import service as catalog_service
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import DomainError, NotFound
-from gridbrain.events import photos
+from gridbrain.events import photos, queries
 from gridbrain.events import service as events_service
+from gridbrain.events.queries import Filter
 from gridbrain.web import labels
 from gridbrain.web.access import PageUser, require_roles
 from gridbrain.web.nav import NAV
@@ -64,13 +65,13 @@ def desk(
     with UnitOfWork(request.app.state.engine) as uow:
         triage = []
         if user.role != Role.DEPARTMENT_HANDLER:
-            triage = events_service.list_events(uow, user, status="triage", per_page=50).items
+            triage = events_service.list_events(uow, user, Filter(status="triage"), per_page=50).items
         page = events_service.list_events(
-            uow, user, status=status or OPEN, matter=matter or None, since=start, per_page=100
+            uow, user, Filter(status=status or OPEN, matter=matter or None, since=start), per_page=100
         )
         items = page.items
         if user.role == Role.DEPARTMENT_HANDLER:  # a handler's list: what is with their department
-            items = [e for e in items if e.get("department_code") == user.department_code]
+            items = [e for e in items if e.department_code == user.department_code]
         matters = _matters(uow)
     names = dict(matters)
     context = {
@@ -114,13 +115,14 @@ def event_page(request: Request, user: PageUser, event_id: str) -> Response:
     try:
         with UnitOfWork(request.app.state.engine) as uow:
             ev = events_service.get_event(uow, user, event_id)
+            reporter = events_service.reporter_view(user, queries.load(uow, user, event_id))
             pics = photos.list_photos(uow, user, event_id)
             matters = _matters(uow)
     except NotFound as e:  # out of the user's area: it does not exist for them
         raise HTTPException(404, detail="event not found") from e
     context = {
         "ev": ev,
-        "reporter": events_service.reporter_view(user, ev),
+        "reporter": reporter,
         "photos": pics,
         "moves": _moves_of(user, ev["allowed_actions"]),
         "needs_note": NEEDS_NOTE,

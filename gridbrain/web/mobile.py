@@ -14,6 +14,7 @@ from gridbrain.core.auth import Role
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import DomainError
 from gridbrain.events import service as events_service
+from gridbrain.events.queries import Filter
 from gridbrain.registry import verification
 from gridbrain.web import labels
 from gridbrain.web.access import PageUser, require_roles
@@ -29,8 +30,8 @@ def my_tasks(request: Request, user: PageUser) -> Response:
     """Events with my grid and the verification tasks waiting for me."""
     require_roles(user, PHONE_ROLES)
     with UnitOfWork(request.app.state.engine) as uow:
-        page = events_service.list_events(uow, user, status=OPEN, area=user.area_code, per_page=30)
-        mine = [e for e in page.items if e.get("level") == "grid" or e.get("status") == "handled"]
+        page = events_service.list_events(uow, user, Filter(status=OPEN, area=user.area_code), per_page=30)
+        mine = [e for e in page.items if e.level == "grid" or e.status == "handled"]
         tasks = verification.list_tasks(uow, user, status="open", limit=100)
     context = {"events": mine, "tasks": len(tasks), "statuses": labels.STATUS}
     return render(request, "m_home.html", context, user=user)

@@ -90,7 +90,7 @@ def report_form(request: Request) -> Response:
 
 
 @router.post("/report")
-async def report(
+async def report(  # noqa: PLR0913, PLR0917 - one argument per form field
     request: Request,
     text: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "",

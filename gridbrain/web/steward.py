@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gridbrain.core.db import UnitOfWork
-from gridbrain.registry import quarantine, reports, verification
+from gridbrain.registry import quarantine, verification
+from gridbrain.registry import templates as report_templates
 from gridbrain.registry.schemas import QuarantinePublic
 from gridbrain.web.access import PageUser, require_roles
 from gridbrain.web.cockpit import home_area
@@ -30,7 +31,7 @@ def steward(request: Request, user: PageUser) -> Response:
         queue = [QuarantinePublic.of(user, i) for i in items]
         area = home_area(uow, user)
         cover = sorted(verification.coverage(uow, user, kind="person"), key=lambda r: (r["coverage"], r["grid_code"]))
-        templates_ = reports.list_templates(uow)
+        templates_ = report_templates.list_templates(uow)
     context = {
         "total": total,
         "queue": queue,
