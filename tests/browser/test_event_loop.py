@@ -71,7 +71,7 @@ def test_a_resident_report_goes_round_the_whole_loop(browser, live_server):
     shot(resident, "report-ticket")
 
     # the operator's open cockpit shows it without a reload
-    operator.wait_for_function("t => window.gridbrainMap.state.ids.includes(t)", arg=ticket, timeout=10_000)
+    operator.wait_for_function("t => window.gridbrainMap.state.ids.includes(t)", arg=ticket, timeout=20_000)
     assert operator.evaluate("window.__sameDocument") is True
     shot(operator, "cockpit-live")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from gridbrain.app import create_app
@@ -63,11 +62,10 @@ def test_the_servers_own_errors_use_the_json_error_shape(client, district):
     assert wrong.status_code in (401, 405) and "error" in wrong.json()
 
 
-@pytest.mark.parametrize("url", ["postgresql://127.0.0.1:1/nothing"])
-def test_an_unreachable_database_answers_503_and_keeps_nothing(url, district):
-    down = make_engine(url, pool_pre_ping=False)
-    app = create_app(Settings(database_url=url, var_dir=Path("var-test")), engine=down, workers=False)
+def test_a_database_that_goes_away_answers_503_and_keeps_nothing(engine, district):
+    app = create_app(Settings(database_url="sqlite://", var_dir=Path("var-test")), engine=engine, workers=False)
     with TestClient(app, raise_server_exceptions=False) as c:
+        app.state.engine = make_engine("postgresql://127.0.0.1:1/nothing")  # the server's database is gone
         r = c.get("/api/v1/areas", headers=district.headers("admin"))
     assert r.status_code == 503
     assert r.json()["error"]["code"] == "database_unavailable"
