@@ -4,7 +4,8 @@ alarm per device and rule (repeats update it). A configured rule opens an event 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +47,7 @@ class Raise:
     recipient: str | None = None
     shop_uscc: str | None = None
     address: str | None = None
+    times: int = 1  # how many readings of the batch it holds for (repeats)
 
 
 def describe(rule: Rule, kind: Kind, value: float | None) -> str:
@@ -80,7 +82,7 @@ def _grid_workers(uow: UnitOfWork, grids: set[str]) -> dict[str, str]:
     return out
 
 
-def _raises_of(uow: UnitOfWork, fired: Sequence[Change]) -> list[Raise]:
+def _raises_of(uow: UnitOfWork, fired: Sequence[Change], times: Mapping[tuple[str, str], int]) -> list[Raise]:
     codes = sorted({c.device_code for c in fired})
     rows = {
         r.code: r for r in uow.execute(sa.select(devices).where(one_of(devices.c.code, codes, postgres=uow.postgres)))
@@ -111,6 +113,7 @@ def _raises_of(uow: UnitOfWork, fired: Sequence[Change]) -> list[Raise]:
                 parameters=params,
                 recipient=workers.get(d.grid_code) if care else None,
                 address=d.address,
+                times=times.get((d.code, c.rule.code), 1),
             )
         )
     return out
@@ -120,12 +123,15 @@ def apply(uow: UnitOfWork, changes: Sequence[Change], *, from_readings: bool) ->
     """Open, repeat or clear the alarms the rules' changes call for (the last change of a
     device and rule in the batch decides)."""
     last: dict[tuple[str, str], Change] = {}
+    times: Counter[tuple[str, str]] = Counter()
     for c in changes:
-        last[(c.device_code, c.rule.code)] = c
+        key = (c.device_code, c.rule.code)
+        last[key] = c
+        times[key] = times[key] + 1 if c.fired else 0
     fired = [c for c in last.values() if c.fired]
     recovered = [k for k, c in last.items() if not c.fired]
     if fired:
-        raise_many(uow, _raises_of(uow, fired), repeat=from_readings)
+        raise_many(uow, _raises_of(uow, fired, times), repeat=from_readings)
     if recovered:
         clear_many(uow, recovered, by=SYSTEM, note="规则恢复正常，告警自动解除")
 
@@ -155,7 +161,7 @@ def raise_many(uow: UnitOfWork, raises: Sequence[Raise], *, repeat: bool = True)
                 uow.execute(
                     alarms.update()
                     .where(alarms.c.id == row.id)
-                    .values(repeats=alarms.c.repeats + 1, value=r.value, updated_at=r.at)
+                    .values(repeats=alarms.c.repeats + r.times, value=r.value, updated_at=r.at)
                 )
                 entries.append(
                     audit.entry("perception:alarm:repeated", actor=SYSTEM, subject_id=row.id, area_code=r.grid_code)
@@ -200,7 +206,7 @@ def _row(alarm_id: str, r: Raise, now: datetime) -> dict[str, Any]:
         "lng": r.lng,
         "message": r.message,
         "value": r.value,
-        "repeats": 1,
+        "repeats": r.times,
         "opened_at": r.at,
         "updated_at": r.at,
         "recipient": r.recipient,
