@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import signal
 import socket
 from pathlib import Path
@@ -51,7 +52,8 @@ def register(app: typer.Typer) -> None:
         stats = consumer.run(max_messages=max_messages, idle_exit_s=idle_exit)
         typer.echo(
             f"received {stats.received}, stored {stats.stored}, rejected {sum(stats.rejected.values())} "
-            f"{dict(stats.rejected)}, redelivered {stats.redelivered}, batches {stats.batches}"
+            f"{dict(stats.rejected)}, redelivered {stats.redelivered}, batches {stats.batches}, "
+            f"peak_rss_mib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
         )
 
     @app.command("perceive-csv")

@@ -4,6 +4,7 @@ statement per batch, whatever its size."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,34 @@ def _insert(uow: UnitOfWork, table: sa.Table) -> Any:
     return postgresql.insert(table) if uow.postgres else sqlite.insert(table)
 
 
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+
+
+def _pg_unnest(
+    uow: UnitOfWork, table: sa.Table, rows: list[dict[str, Any]], *, conflict: str, returning: str = ""
+) -> Any:
+    """On PostgreSQL: the rows as one `INSERT ... SELECT FROM unnest(arrays) ... {conflict}`
+    statement, each column one binary array parameter (no per-row parsing or round trip)."""
+    columns = list(rows[0])
+    arrays, selected, params = [], [], {}
+    for i, name in enumerate(columns):
+        col = table.c[name]
+        json_like = isinstance(col.type, sa.JSON)
+        sql_type = "TEXT" if json_like else col.type.dialect_impl(_PG).compile(dialect=_PG)
+        arrays.append(f"CAST(%(c{i})b AS {sql_type}[])")
+        selected.append(f"CAST(c{i} AS JSONB)" if json_like else f"c{i}")
+        values = [r[name] for r in rows]
+        params[f"c{i}"] = [json.dumps(v) for v in values] if json_like else values
+    names = ", ".join(f'"{c}"' for c in columns)
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    # names come from the table's own definition, never from input
+    stmt = (
+        f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(selected)} '  # noqa: S608
+        f"FROM unnest({', '.join(arrays)}) AS u({aliases}) {conflict} {returning}"
+    )
+    return uow.conn.exec_driver_sql(stmt, params)
+
+
 def store_readings(uow: UnitOfWork, batch: Sequence[Reading], received_at: datetime) -> set[tuple[str, datetime]]:
     """Insert the readings; answers the (device, ts) keys that went in — the others were there
     already (duplicates)."""
@@ -37,6 +66,15 @@ def store_readings(uow: UnitOfWork, batch: Sequence[Reading], received_at: datet
     rows = [
         {"device_code": r.device_id, "ts": r.ts, "values": dict(r.values), "received_at": received_at} for r in batch
     ]
+    if uow.postgres:
+        got = _pg_unnest(
+            uow,
+            readings,
+            rows,
+            conflict="ON CONFLICT (device_code, ts) DO NOTHING",
+            returning="RETURNING device_code, ts",
+        )
+        return {(d, t) for d, t in got}
     stmt = (
         _insert(uow, readings)
         .on_conflict_do_nothing(index_elements=["device_code", "ts"])
@@ -65,6 +103,16 @@ def add_hourly(uow: UnitOfWork, batch: Sequence[Reading]) -> None:
         {"device_code": d, "hour": h, "measure": m, "n": int(a[0]), "total": a[1], "low": a[2], "high": a[3]}
         for (d, h, m), a in sorted(acc.items())
     ]
+    if uow.postgres:
+        _pg_unnest(
+            uow,
+            reading_hourly,
+            rows,
+            conflict="ON CONFLICT (device_code, hour, measure) DO UPDATE SET n = reading_hourly.n + excluded.n, "
+            "total = reading_hourly.total + excluded.total, low = least(reading_hourly.low, excluded.low), "
+            "high = greatest(reading_hourly.high, excluded.high)",
+        )
+        return
     ins = _insert(uow, reading_hourly)
     least, greatest = (sa.func.least, sa.func.greatest) if uow.postgres else (sa.func.min, sa.func.max)
     stmt = ins.on_conflict_do_update(
@@ -115,6 +163,15 @@ def save_states(uow: UnitOfWork, states: dict[str, DeviceState], kinds_of: dict[
         }
         for code, st in sorted(states.items())
     ]
+    if uow.postgres:
+        _pg_unnest(
+            uow,
+            device_states,
+            rows,
+            conflict="ON CONFLICT (device_code) DO UPDATE SET last_seen_at = excluded.last_seen_at, "
+            "last_active_at = excluded.last_active_at, state = excluded.state",
+        )
+        return
     ins = _insert(uow, device_states)
     stmt = ins.on_conflict_do_update(
         index_elements=["device_code"],
