@@ -81,7 +81,7 @@ def rejections(uow: UnitOfWork, *, reason: str | None = None, samples: int = 20)
     if reason is not None:
         q = q.where(rejection_samples.c.reason == reason)
     return {
-        "counts": [{"reason": r.reason, "count": r.count, "last_at": r.last_at} for r in counts],
+        "counts": [{"reason": r.reason, "count": r._mapping["count"], "last_at": r.last_at} for r in counts],
         "samples": [
             {
                 "reason": r.reason,
