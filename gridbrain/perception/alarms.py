@@ -134,6 +134,17 @@ def apply(uow: UnitOfWork, changes: Sequence[Change], *, from_readings: bool) ->
         raise_many(uow, _raises_of(uow, fired, times), repeat=from_readings)
     if recovered:
         clear_many(uow, recovered, by=SYSTEM, note="规则恢复正常，告警自动解除")
+    _mark_offline(uow, [c for c in last.values() if c.rule.type == "offline"])
+
+
+def _mark_offline(uow: UnitOfWork, changes: Sequence[Change]) -> None:
+    """A device's registry status follows its offline rule (the map shows offline devices)."""
+    for status, fired in (("offline", True), ("online", False)):
+        codes = sorted({c.device_code for c in changes if c.fired is fired})
+        if codes:
+            uow.execute(
+                devices.update().where(one_of(devices.c.code, codes, postgres=uow.postgres)).values(status=status)
+            )
 
 
 def _open_of(uow: UnitOfWork, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:

@@ -10,10 +10,15 @@ from gridbrain.core import audit, clock
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events.tables import events
 from gridbrain.perception import intake
-from gridbrain.perception.tables import alarms
+from gridbrain.perception.tables import alarms, devices
 from tests.perception.helpers import add_device, reading, send
 
 T0 = datetime(2026, 7, 1, 8, 0)
+
+
+def _status(engine, code):
+    with UnitOfWork(engine) as uow:
+        return uow.execute(sa.select(devices.c.status).where(devices.c.code == code)).scalar_one()
 
 
 def _alarms(engine):
@@ -92,6 +97,8 @@ def test_a_door_opening_again_clears_the_care_alarm(engine, district):
     with UnitOfWork(engine) as uow:
         intake.sweep(uow)
         uow.commit()
+    assert _status(engine, "DM2") == "offline"
     send(engine, reading("DM2", clock.now(), opens=1))
+    assert _status(engine, "DM2") == "online"
     statuses = sorted((a["rule_code"], a["status"]) for a in _alarms(engine))
     assert statuses == [("no_activity", "cleared"), ("offline", "cleared")]
