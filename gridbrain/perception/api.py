@@ -22,11 +22,15 @@ from gridbrain.perception.schemas import (
     DetectionIn,
     DetectionResult,
     DeviceCreate,
+    DeviceFeature,
+    DeviceLayer,
     DevicePage,
+    DeviceProperties,
     DevicePublic,
     ItemPublic,
     KindPublic,
     MeasurePublic,
+    PointGeometry,
     PointPublic,
     ReadingsIn,
     ReadingsResult,
@@ -60,6 +64,28 @@ def list_devices(
     """Devices in the user's area (of a kind, inside an area); watched persons masked."""
     total, items = devices.list_devices(uow, user, kind=kind, area=area, limit=limit, offset=offset)
     return DevicePage(total=total, items=[DevicePublic.of(d) for d in items])
+
+
+@router.get("/perception/map", response_model=DeviceLayer)
+def device_map(
+    user: CurrentUser,
+    uow: UowDep,
+    area: Annotated[str | None, Query(max_length=15)] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    alarmed: Annotated[bool, Query(description="only devices offline or with an open alarm")] = False,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 20_000,
+) -> DeviceLayer:
+    """The cockpit's map layer (GeoJSON): devices with their status and most severe open alarm."""
+    rows = devices.layer(uow, user, area=area, kind=kind, only_alarmed=alarmed, limit=limit)
+    return DeviceLayer(
+        features=[
+            DeviceFeature(
+                geometry=PointGeometry(coordinates=(r.lng, r.lat)),
+                properties=DeviceProperties(code=r.code, kind=r.kind, name=r.name, status=r.status, alarm=worst),
+            )
+            for r, worst in rows
+        ]
+    )
 
 
 @router.post("/devices", response_model=DevicePublic, status_code=201)

@@ -131,6 +131,44 @@ def list_devices(
     return int(total), [_public(actor, r) for r in rows]
 
 
+SEVERITY_RANK = {"info": 0, "minor": 1, "major": 2, "critical": 3}
+
+
+def layer(
+    uow: UnitOfWork, actor: Actor, *, area: str | None, kind: str | None, only_alarmed: bool, limit: int
+) -> list[tuple[Any, str | None]]:
+    """Devices in the actor's area for the map, each with its most severe open alarm."""
+    from gridbrain.perception.model import OPEN_ALARM
+    from gridbrain.perception.tables import alarms
+
+    where = [actor.scope.where(devices.c.grid_code)]
+    if area is not None:
+        if not actor.scope.overlaps(area):
+            return []
+        try:
+            where.append(Actor(username="-", role="-", area_code=area).scope.where(devices.c.grid_code))
+        except (CodeError, ValueError) as e:
+            raise Invalid("area", str(e)) from e
+    if kind is not None:
+        kinds().get(kind)
+        where.append(devices.c.kind == kind)
+    open_ = (
+        sa.select(alarms.c.device_code, alarms.c.severity)
+        .where(alarms.c.status.in_(OPEN_ALARM), actor.scope.where(alarms.c.grid_code))
+        .subquery()
+    )
+    worst: dict[str, str] = {}
+    for r in uow.execute(sa.select(open_.c.device_code, open_.c.severity)):
+        code, severity = r.device_code, r.severity
+        if SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK.get(worst.get(code, "info"), 0):
+            worst[code] = severity
+    if only_alarmed:
+        where.append(sa.or_(devices.c.status == "offline", devices.c.code.in_(sorted(worst)) if worst else sa.false()))
+    q = sa.select(devices.c.code, devices.c.kind, devices.c.name, devices.c.status, devices.c.lat, devices.c.lng)
+    rows = uow.execute(q.where(*where).order_by(devices.c.code).limit(limit))
+    return [(r, worst.get(r.code)) for r in rows]
+
+
 class DeviceCache:
     """Registered devices by code, for admission: looked up once per process, then remembered.
     A code not found is asked again next time (it may have been registered since)."""

@@ -194,3 +194,29 @@ class KindPublic(BaseModel):
     interval_s: int
     measures: list[MeasurePublic]
     rules: list[RulePublic]
+
+
+class DeviceProperties(BaseModel):
+    code: str
+    kind: str
+    name: str
+    status: str = Field(description="online | offline")
+    alarm: str | None = Field(description="the most severe open alarm's severity, if any")
+
+
+class PointGeometry(BaseModel):
+    type: str = "Point"
+    coordinates: tuple[float, float]  # [lng, lat], WGS-84
+
+
+class DeviceFeature(BaseModel):
+    type: str = "Feature"
+    geometry: PointGeometry
+    properties: DeviceProperties
+
+
+class DeviceLayer(BaseModel):
+    """GeoJSON FeatureCollection of devices for the cockpit map (devices, alarms, offline)."""
+
+    type: str = "FeatureCollection"
+    features: list[DeviceFeature]

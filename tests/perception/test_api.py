@@ -179,3 +179,19 @@ def test_a_rule_changed_at_run_time_applies_to_the_next_reading(client, district
         "/api/v1/perception/rules/temperature/hot", json={"params": {"severity": "apocalyptic"}}, headers=h
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "temperature.hot.severity"
+
+
+def test_the_map_layer_shows_devices_with_their_worst_open_alarm_and_offline_ones(client, district, engine):
+    clock.set_now(T0)
+    add_device(engine, district, "GSM", "gas_leak")
+    add_device(engine, district, "PKM", "parking")
+    add_device(engine, district, "PKN", "parking", grid=7)
+    h = district.headers("admin")
+    client.post("/api/v1/readings", json={"readings": [_r("GSM", clock.now(), lel_pct=50)]}, headers=h)
+    layer = client.get("/api/v1/perception/map", headers=district.headers("street1_op")).json()
+    props = {f["properties"]["code"]: f["properties"] for f in layer["features"]}
+    assert set(props) == {"GSM", "PKM"}
+    assert (props["GSM"]["alarm"], props["PKM"]["alarm"]) == ("critical", None)
+    alarmed = client.get("/api/v1/perception/map", params={"alarmed": True}, headers=h).json()
+    assert [f["properties"]["code"] for f in alarmed["features"]] == ["GSM"]
+    assert alarmed["features"][0]["geometry"]["type"] == "Point"
