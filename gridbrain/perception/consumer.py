@@ -80,6 +80,7 @@ class Consumer:
         c.on_subscribe = self.on_subscribed
         c.on_message = lambda _c, _u, msg: self.inbox.put(msg)
         c.max_inflight_messages_set(65535)
+        c.reconnect_delay_set(min_delay=1, max_delay=5)  # a broker back soon is found soon; stopping never waits long
         self.client = c
         self.host, self.port = host, port
 
