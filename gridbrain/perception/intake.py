@@ -20,7 +20,7 @@ from gridbrain.perception import alarms, storage
 from gridbrain.perception.devices import cache
 from gridbrain.perception.kinds import kinds
 from gridbrain.perception.model import Admission, Reading, Reason, Rejected, admit, check_topic, parse_payload
-from gridbrain.perception.rules import Change, Override, RuleBook, evaluate
+from gridbrain.perception.rules import Change, DeviceState, Override, RuleBook, evaluate
 from gridbrain.perception.rules import sweep as sweep_rules
 from gridbrain.perception.settings import get_perception_settings
 from gridbrain.perception.tables import device_states, rule_overrides
@@ -125,7 +125,7 @@ def _admit_all(
     return good, bad
 
 
-def _run_rules(uow: UnitOfWork, stored: list[Reading]) -> list[Change]:
+def _run_rules(uow: UnitOfWork, stored: list[Reading]) -> tuple[list[Change], dict[str, DeviceState], dict[str, str]]:
     by_device: dict[str, list[Reading]] = {}
     for r in stored:
         by_device.setdefault(r.device_id, []).append(r)
@@ -139,8 +139,7 @@ def _run_rules(uow: UnitOfWork, stored: list[Reading]) -> list[Change]:
         st = states[code]
         for r in sorted(rs, key=lambda r: r.ts):
             changes += evaluate(code, rules, st, r.values, r.ts.timestamp())
-    storage.save_states(uow, states, {c: refs[c].kind for c in states})
-    return changes
+    return changes, states, {c: refs[c].kind for c in states}
 
 
 def ingest(uow: UnitOfWork, items: Sequence[Incoming]) -> Outcome:
@@ -166,10 +165,12 @@ def ingest(uow: UnitOfWork, items: Sequence[Incoming]) -> Outcome:
         samples.append(
             storage.Sample(rej.reason.value, items[i].source, rej.device_id, rej.detail, _raw_text(items[i].payload))
         )
-    storage.count_rejections(uow, samples, now, keep=get_perception_settings().samples_per_reason)
-    if stored:
+    changes, states, kinds_of = _run_rules(uow, stored) if stored else ([], {}, {})
+    with uow.pipeline():  # writes nobody reads back: one round trip for them all on PostgreSQL
+        storage.save_states(uow, states, kinds_of)
         storage.add_hourly(uow, stored)
-        changes = _run_rules(uow, stored)
+    storage.count_rejections(uow, samples, now, keep=get_perception_settings().samples_per_reason)
+    if changes:
         out.changes = len(changes)
         alarms.apply(uow, changes, from_readings=True)
     out.stored = len(stored)
