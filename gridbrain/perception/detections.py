@@ -63,54 +63,56 @@ def _check(d: Detection) -> None:
         raise Invalid("detected_at", "not in the future")
 
 
+def _open_or_merge(uow: UnitOfWork, camera: Any, d: Detection) -> Result:
+    """Repeat the camera's open alarm of this class within the window, else open a new one."""
+    k = kinds()
+    cls = k.detection_classes[d.klass]
+    rule_code = f"ai_{d.klass}"
+    open_ = uow.execute(
+        sa.select(alarms_table).where(
+            alarms_table.c.device_code == camera.code,
+            alarms_table.c.rule_code == rule_code,
+            alarms_table.c.status.in_(OPEN_ALARM),
+        )
+    ).first()
+    if open_ is not None and d.detected_at - open_.updated_at > timedelta(minutes=k.merge_minutes):
+        alarms.clear_many(uow, [(camera.code, rule_code)], by=alarms.SYSTEM, note="合并窗口期内未再识别到，告警解除")
+        open_ = None
+    shop = _shop(uow, camera)
+    text = f"视频AI识别：{cls.name}（{camera.name}，置信度{d.confidence:.0%}）"
+    if shop is not None:
+        text += f"，门前商铺：{shop.name}"
+    raise_ = alarms.Raise(
+        device_code=camera.code,
+        rule_code=rule_code,
+        kind="camera",
+        severity=cls.severity,
+        message=text[:300],
+        at=d.detected_at,
+        grid_code=camera.grid_code,
+        lat=camera.lat,
+        lng=camera.lng,
+        value=d.confidence,
+        matter=cls.matter,
+        channel="video_ai",
+        shop_uscc=shop.uscc if shop is not None else None,
+        address=(shop.operating_address if shop is not None else None) or camera.address,
+    )
+    (alarm_id,) = alarms.raise_many(uow, [raise_])
+    event_id = uow.execute(sa.select(alarms_table.c.event_id).where(alarms_table.c.id == alarm_id)).scalar()
+    return Result("merged" if open_ is not None else "opened", alarm_id, event_id, raise_.shop_uscc)
+
+
 def detect(uow: UnitOfWork, actor: Actor, d: Detection) -> Result:
     """Take one detection: ignore, merge or open (an alarm, and an event for a mapped class)."""
     _check(d)
     camera = uow.execute(sa.select(devices).where(devices.c.code == d.camera_code)).first()
     if camera is None or camera.kind != "camera" or not actor.scope.covers(camera.grid_code):
         raise NotFound(f"camera {d.camera_code} not found", field="camera")
-    k = kinds()
-    cls = k.detection_classes[d.klass]
-    outcome, alarm_id, event_id, shop_uscc = "ignored", None, None, None
-    if d.confidence >= k.min_confidence:
-        rule_code = f"ai_{d.klass}"
-        window = timedelta(minutes=k.merge_minutes)
-        open_ = uow.execute(
-            sa.select(alarms_table).where(
-                alarms_table.c.device_code == camera.code,
-                alarms_table.c.rule_code == rule_code,
-                alarms_table.c.status.in_(OPEN_ALARM),
-            )
-        ).first()
-        if open_ is not None and d.detected_at - open_.updated_at > window:
-            alarms.clear_many(
-                uow, [(camera.code, rule_code)], by=alarms.SYSTEM, note="合并窗口期内未再识别到，告警解除"
-            )
-            open_ = None
-        shop = _shop(uow, camera)
-        shop_uscc = shop.uscc if shop is not None else None
-        text = f"视频AI识别：{cls.name}（{camera.name}，置信度{d.confidence:.0%}）"
-        if shop is not None:
-            text += f"，门前商铺：{shop.name}"
-        raise_ = alarms.Raise(
-            device_code=camera.code,
-            rule_code=rule_code,
-            kind="camera",
-            severity=cls.severity,
-            message=text[:300],
-            at=d.detected_at,
-            grid_code=camera.grid_code,
-            lat=camera.lat,
-            lng=camera.lng,
-            value=d.confidence,
-            matter=cls.matter,
-            channel="video_ai",
-            shop_uscc=shop_uscc,
-            address=(shop.operating_address if shop is not None else None) or camera.address,
-        )
-        (alarm_id,) = alarms.raise_many(uow, [raise_])
-        outcome = "merged" if open_ is not None else "opened"
-        event_id = uow.execute(sa.select(alarms_table.c.event_id).where(alarms_table.c.id == alarm_id)).scalar()
+    result = Result("ignored", None, None, None)
+    if d.confidence >= kinds().min_confidence:
+        result = _open_or_merge(uow, camera, d)
+    outcome, alarm_id = result.outcome, result.alarm_id
     uow.execute(
         detections.insert().values(
             camera_code=camera.code,
@@ -131,4 +133,4 @@ def detect(uow: UnitOfWork, actor: Actor, d: Detection) -> Result:
         area_code=camera.grid_code,
         detail={"class": d.klass, "confidence": d.confidence, "camera": camera.code},
     )
-    return Result(outcome, alarm_id, event_id, shop_uscc)
+    return result

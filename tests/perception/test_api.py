@@ -195,3 +195,22 @@ def test_the_map_layer_shows_devices_with_their_worst_open_alarm_and_offline_one
     alarmed = client.get("/api/v1/perception/map", params={"alarmed": True}, headers=h).json()
     assert [f["properties"]["code"] for f in alarmed["features"]] == ["GSM"]
     assert alarmed["features"][0]["geometry"]["type"] == "Point"
+
+
+def test_a_detection_after_the_merge_window_clears_the_old_alarm_and_opens_a_new_event(client, district, engine):
+    clock.set_now(T0)
+    add_device(engine, district, "CAM2", "camera")
+    h = district.headers("admin")
+    first = client.post(
+        "/api/v1/detections", json={"camera": "CAM2", "class": "illegal_parking", "confidence": 0.97}, headers=h
+    )
+    clock.advance(timedelta(minutes=31))
+    second = client.post(
+        "/api/v1/detections", json={"camera": "CAM2", "class": "illegal_parking", "confidence": 0.97}, headers=h
+    )
+    assert (first.json()["outcome"], second.json()["outcome"]) == ("opened", "opened")
+    assert first.json()["event_id"] != second.json()["event_id"] and first.json()["shop_uscc"] is None
+    statuses = sorted(a["status"] for a in client.get("/api/v1/alarms", headers=h).json()["items"])
+    assert statuses == ["active", "cleared"]
+    unknown = client.post("/api/v1/detections", json={"camera": "CAM2", "class": "ufo", "confidence": 0.9}, headers=h)
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "class"
