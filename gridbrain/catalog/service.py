@@ -20,11 +20,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gridbrain.areas.service import load_department_types
 from gridbrain.catalog import classifier as text_classifier
-from gridbrain.catalog.loader import department_types, read_document, shipped_catalog
-from gridbrain.catalog.model import Catalog, Decision, Matter, catalog_from_dict, decide, matter_from_dict
-from gridbrain.catalog.nature import guess as guess_nature
+from gridbrain.catalog.building import catalog_from_dict, matter_from_dict
+from gridbrain.catalog.loader import department_names, department_types, read_document, shipped_catalog
+from gridbrain.catalog.model import Catalog, Decision, Matter, decide
+from gridbrain.catalog.reading import Classification, read
 from gridbrain.catalog.tables import catalog_versions
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
@@ -51,7 +51,7 @@ class VersionView:
 
 
 def _build(document: Mapping[str, Any]) -> Catalog:
-    return catalog_from_dict(document, department_types=department_types())
+    return catalog_from_dict(document, department_types=department_types(), department_names=department_names())
 
 
 _migrated: set[int] = set()
@@ -237,27 +237,16 @@ def suggest(
     return out, text_classifier.needs_triage([(s.matter_code, s.confidence) for s in out], threshold)
 
 
-def assignments(
+def classification(
     uow: UnitOfWork, text: str, *, k: int = 3, threshold: float = text_classifier.DEFAULT_THRESHOLD
-) -> tuple[list[dict[str, Any]], bool]:
-    """`suggest`, with each matter's default level and department type (定性定责 without a place)."""
-    suggestions, triage = suggest(uow, text, k=k, threshold=threshold)
-    catalog = active_catalog(uow)
-    names = {t["code"]: t["name"] for t in load_department_types()}
-    out = []
-    for s in suggestions:
-        matter = catalog.get(s.matter_code)
-        decision = decide(matter, {})
-        out.append(
-            {
-                "matter": {"code": matter.code, "name": matter.name, "class_path": list(matter.class_path)},
-                "department": {"code": decision.department_type, "name": names.get(decision.department_type, "")},
-                "level": decision.level.value,
-                "confidence": s.confidence,
-                "nature": guess_nature(text, matter).value,  # type: ignore[union-attr]
-            }
-        )
-    return out, triage
+) -> Classification:
+    """定性定责 of a free text by the active catalog: readings with their responsible departments,
+    the problems it raises (one lead), triage, and texts outside the catalog (清单外)."""
+    if not text or not text.strip():
+        raise Invalid("text", "required", "text is required")
+    if not 1 <= k <= 20:
+        raise Invalid("k", "range", "k must be between 1 and 20")
+    return read(active_catalog(uow), text, text_classifier.classify_many, k=k, threshold=threshold)
 
 
 def corrections(uow: UnitOfWork) -> list[tuple[str, str]]:
