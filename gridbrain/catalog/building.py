@@ -17,6 +17,7 @@ from gridbrain.catalog.model import (
     CoRole,
     Deadline,
     DepartmentRef,
+    Handling,
     LeadRule,
     LevelRule,
     Matter,
@@ -201,6 +202,19 @@ def _responsibility(
     return Responsibility(lead, tuple(co), tuple(rules), note)
 
 
+_NOT_QUEUED = (Handling.ANSWER, Handling.THANK, Handling.FORWARD)
+
+
+def _handling(raw: Any, where: str) -> Handling | None:
+    """A matter met without a work order: answered, thanked or forwarded (清单外 handling)."""
+    if raw is None:
+        return None
+    handling = _enum(Handling, raw, where, "handling")
+    if handling not in _NOT_QUEUED:
+        raise Invalid(where, "handling", f"{where} is one of answer, thank, forward")
+    return handling  # type: ignore[no-any-return]
+
+
 def _parameters(raw: Any, where: str) -> dict[str, Parameter]:
     by_code: dict[str, Parameter] = {}
     for i, p in enumerate(_parameter(p, f"{where}.parameters[{i}]") for i, p in enumerate(raw or ())):
@@ -256,6 +270,7 @@ def matter_from_dict(
         level_rules=rules,
         disposal_by_nature=by_nature,
         grid_list=bool(raw.get("grid_list", False)),
+        handling=_handling(raw.get("handling"), f"{where}.handling"),
         responsibility=_responsibility(
             raw.get("responsibility"), by_code, department_types, department_names or {}, where
         ),
@@ -349,6 +364,8 @@ def matter_to_dict(m: Matter) -> dict[str, Any]:
     }
     if m.disposal_by_nature:
         out["disposal_by_nature"] = {n.value: _deadline_dict(d) for n, d in m.disposal_by_nature.items()}
+    if m.handling is not None:
+        out["handling"] = m.handling.value
     if m.responsibility is not None:
         out["responsibility"] = responsibility_to_dict(m.responsibility)
     return out

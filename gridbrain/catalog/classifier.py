@@ -334,6 +334,23 @@ def catalog_samples(catalog: Catalog) -> list[tuple[str, str]]:
     return out
 
 
+def training_samples(
+    catalog: Catalog,
+    extra_samples: Iterable[tuple[str, str]] = (),
+    *,
+    labelled: Iterable[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """Every (text, label) the classifier trains on: the catalog's own phrasings, the shipped
+    labelled texts and `extra_samples` (corrections, returns, closed work orders). Samples whose
+    matter is no longer in the catalog are dropped, so a retired matter is never suggested again."""
+    if labelled is None:
+        labelled = [(t, c) for t, c, _ in load_labelled_texts()]
+    samples = catalog_samples(catalog)
+    samples += [(t, c) for t, c in labelled if c in catalog]
+    samples += [(t, c) for t, c in extra_samples if c in catalog]
+    return samples
+
+
 def train_from_catalog(
     catalog: Catalog,
     extra_samples: Iterable[tuple[str, str]] = (),
@@ -341,16 +358,8 @@ def train_from_catalog(
     labelled: Iterable[tuple[str, str]] | None = None,
     calibrate: bool = True,
 ) -> Classifier:
-    """Train on the catalog, the shipped labelled texts and corrections (triage, returns 退单).
-
-    Samples whose matter is no longer in the catalog are dropped, so a retired matter is never
-    suggested again.
-    """
-    if labelled is None:
-        labelled = [(t, c) for t, c, _ in load_labelled_texts()]
-    samples = catalog_samples(catalog)
-    samples += [(t, c) for t, c in labelled if c in catalog]
-    samples += [(t, c) for t, c in extra_samples if c in catalog]
+    """Train on the catalog, the shipped labelled texts and corrections (triage, returns 退单)."""
+    samples = training_samples(catalog, extra_samples, labelled=labelled)
     clf = Classifier(catalog_version=catalog.version)
     return clf.train(samples, calibrate=calibrate)
 

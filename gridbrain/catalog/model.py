@@ -60,6 +60,16 @@ class CoRole(StrEnum):
     SUPERVISE = "监管"  # the regulator of the trade or the site (行业监管)
 
 
+class Handling(StrEnum):
+    """Where a report goes (处置方式)."""
+
+    ROUTE = "route"  # to the responsible department's work queue
+    TRIAGE = "triage"  # a person chooses the matter (人工分拣)
+    ANSWER = "answer"  # a consultation answered, no department queue
+    THANK = "thank"  # praise recorded and thanked
+    FORWARD = "forward"  # forwarded to the level of government it belongs to
+
+
 class TimeUnit(StrEnum):
     WORKING_HOURS = "working_hours"
     WORKING_DAYS = "working_days"
@@ -212,6 +222,7 @@ class Matter:
     disposal_by_nature: Mapping[Nature, Deadline] = field(default_factory=dict)
     grid_list: bool = False
     responsibility: Responsibility | None = None
+    handling: Handling | None = None  # answer / thank / forward: never a department's work queue
 
     @property
     def responsible(self) -> Responsibility:

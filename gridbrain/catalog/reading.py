@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from gridbrain.catalog.model import Catalog, Decision, Matter, Nature, decide
+from gridbrain.catalog.model import Catalog, Decision, Handling, Matter, Nature, decide
 from gridbrain.catalog.nature import guess as guess_nature
 
 Suggest = Callable[[Sequence[str], int], list[list[tuple[str, float]]]]
@@ -26,20 +26,13 @@ class OutOfCatalog(StrEnum):
     OTHER_LEVEL = "非本级事项"  # another level of government's matter: forwarded
 
 
-class Handling(StrEnum):
-    ROUTE = "route"  # to the responsible department's work queue
-    TRIAGE = "triage"  # a person chooses the matter (人工分拣)
-    ANSWER = "answer"  # a consultation answered, no department queue
-    THANK = "thank"  # praise recorded and thanked
-    FORWARD = "forward"  # forwarded to the level of government it belongs to
-
-
 HANDLING = {
     OutOfCatalog.CONSULTATION: Handling.ANSWER,
     OutOfCatalog.PRAISE: Handling.THANK,
     OutOfCatalog.OTHER_LEVEL: Handling.FORWARD,
 }
 # Pseudo-matters the classifier learns beside the catalog's matters: texts outside the catalog.
+HANDLED = {v: k for k, v in HANDLING.items()}
 OUT_LABELS = {
     "_consultation": OutOfCatalog.CONSULTATION,
     "_praise": OutOfCatalog.PRAISE,
@@ -116,25 +109,44 @@ def _problems(catalog: Catalog, text: str, lead: Reading, suggest: Suggest, thre
     return tuple(out)
 
 
-def out_of_catalog(text: str, raw: Sequence[tuple[str, float]], threshold: float) -> OutOfCatalog | None:
-    """清单外: the classifier's best label is one of the pseudo-matters with some confidence,
-    or the words praise (表扬, 锦旗, 感谢…及时)."""
-    if raw and raw[0][0] in OUT_LABELS and raw[0][1] >= threshold / 2:
-        return OUT_LABELS[raw[0][0]]
+def out_of_catalog(
+    text: str, raw: Sequence[tuple[str, float]], threshold: float, catalog: Catalog | None = None
+) -> OutOfCatalog | None:
+    """清单外: the classifier's best label is one of the pseudo-matters, or a matter whose handling
+    is not a work queue (感谢表扬: thank), with some confidence; or the words praise (表扬, 锦旗)."""
+    if raw and raw[0][1] >= threshold / 2:
+        label = raw[0][0]
+        if label in OUT_LABELS:
+            return OUT_LABELS[label]
+        if catalog is not None and label in catalog:
+            handling = catalog.get(label).handling
+            if handling is not None:
+                return HANDLED[handling]
     if guess_nature(text) is Nature.THANKS:
         return OutOfCatalog.PRAISE
     return None
 
 
-def read(catalog: Catalog, text: str, suggest: Suggest, *, k: int = 3, threshold: float = 0.5) -> Classification:
-    """Classify one text against `catalog` with `suggest` (the classifier's top-k). A text outside
-    the catalog still carries the nearest catalog readings, for the operator, but is not routed."""
-    raw = suggest([text], k + 5)[0]
+def decide_text(
+    catalog: Catalog, text: str, raw: Sequence[tuple[str, float]], *, k: int = 3, threshold: float = 0.5
+) -> Classification:
+    """The decision for a text from the classifier's ranked labels `raw`, without splitting it into
+    problems. A text outside the catalog still carries the nearest catalog readings, for the
+    operator, but is not routed."""
     top = tuple(raw[:3])
     readings = tuple(_reading(catalog, c, p, text) for c, p in raw if c in catalog)[:k]
-    out = out_of_catalog(text, raw, threshold)
+    out = out_of_catalog(text, raw, threshold, catalog)
     if out is not None:
         return Classification(readings, False, (), out, HANDLING[out], top)
     triage = not readings or readings[0].confidence < threshold
-    problems = _problems(catalog, text, readings[0], suggest, threshold) if readings else ()
-    return Classification(readings, triage, problems, None, Handling.TRIAGE if triage else Handling.ROUTE, top)
+    return Classification(readings, triage, (), None, Handling.TRIAGE if triage else Handling.ROUTE, top)
+
+
+def read(catalog: Catalog, text: str, suggest: Suggest, *, k: int = 3, threshold: float = 0.5) -> Classification:
+    """Classify one text against `catalog` with `suggest` (the classifier's top-k), with each
+    problem it raises."""
+    found = decide_text(catalog, text, suggest([text], k + 5)[0], k=k, threshold=threshold)
+    if found.out_of_catalog is not None or not found.readings:
+        return found
+    problems = _problems(catalog, text, found.readings[0], suggest, threshold)
+    return replace(found, problems=problems)

@@ -50,6 +50,7 @@ class MatterBody(BaseModel):
     disposal_by_nature: dict[str, DeadlinePublic] = {}
     grid_list: bool = False
     responsibility: ResponsibilityBody | None = None
+    handling: str | None = Field(None, description="answer | thank | forward: met without a work order")
     note: str | None = Field(None, description="why the catalog changes (kept with the new version)")
 
 
@@ -86,6 +87,7 @@ class MatterPublic(BaseModel):
     disposal_by_nature: dict[str, DeadlinePublic] = {}
     grid_list: bool
     responsibility: ResponsibilityBody | None = None
+    handling: str | None = None
     catalog_version: str
 
     @classmethod
