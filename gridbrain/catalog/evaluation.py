@@ -19,7 +19,7 @@ import numpy as np
 
 from gridbrain.catalog.loader import DATA
 from gridbrain.catalog.model import Catalog, Handling, decide
-from gridbrain.catalog.reading import OutOfCatalog, Suggest, decide_text
+from gridbrain.catalog.reading import OutOfCatalog, Suggest, read_many
 
 EVALUATION_CSV = DATA / "evaluation.csv"
 CALIBRATION_BINS = 10
@@ -116,10 +116,11 @@ def _departments(truth: list[str], guess: list[str]) -> list[tuple[str, float, f
 def evaluate(predict: Suggest, catalog: Catalog, cases: Sequence[Case], *, threshold: float, worst: int = 10) -> Report:
     """Score a model (`predict(texts, k)` → ranked (label, confidence) lists) on `cases`."""
     raw = predict([c.text for c in cases], 8)
+    served = read_many(catalog, [c.text for c in cases], predict, threshold=threshold)
     lead = {m.code: decide(m, {}).responsible_department.code for m in catalog}
     inside = [(c, r) for c, r in zip(cases, raw, strict=True) if c.matter_code in catalog]
     outside = [(c, r) for c, r in zip(cases, raw, strict=True) if c.matter_code is None]
-    decisions = [decide_text(catalog, c.text, r, threshold=threshold) for c, r in inside]
+    decisions = [d for c, d in zip(cases, served, strict=True) if c.matter_code in catalog]
     best = [d.readings[0].matter.code if d.readings else "" for d in decisions]
     truth = [str(c.matter_code) for c, _ in inside]
     right = np.array([b == t for b, t in zip(best, truth, strict=True)])
@@ -128,7 +129,7 @@ def evaluate(predict: Suggest, catalog: Catalog, cases: Sequence[Case], *, thres
     dept_right = np.array([a == b for a, b in zip(dept_truth, dept_guess, strict=True)])
     conf = np.array([d.readings[0].confidence if d.readings else 0.0 for d in decisions])
     auto = np.array([d.handling is Handling.ROUTE for d in decisions])
-    out_found = [decide_text(catalog, c.text, r, threshold=threshold).out_of_catalog for c, r in outside]
+    out_found = [d.out_of_catalog for c, d in zip(cases, served, strict=True) if c.matter_code is None]
     kinds: dict[str, list[bool]] = defaultdict(list)
     for (c, _), ok in zip(inside, right, strict=True):
         kinds[c.kind].append(bool(ok))

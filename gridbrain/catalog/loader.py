@@ -26,6 +26,7 @@ DATA = Path(str(resources.files("gridbrain.catalog") / "data"))
 MATTERS_YAML = DATA / "matters.yaml"
 LABELLED_CSV = DATA / "labelled_texts.csv"
 GOVERNANCE_DICT = DATA / "governance_dict.txt"
+OUT_OF_CATALOG_CSV = DATA / "out_of_catalog.csv"
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -112,3 +113,10 @@ def load_labelled_texts(path: str | Path | None = None) -> list[tuple[str, str, 
             for row in csv.DictReader(f)
             if row.get("text") and row.get("matter_code")
         ]
+
+
+def load_out_of_catalog(path: str | Path | None = None) -> list[tuple[str, str]]:
+    """Training texts outside the catalog as (text, label): a pseudo-matter (_consultation,
+    _other_level) or the catalog's 感谢表扬 matter. Written apart from the evaluation set."""
+    with open(Path(path) if path else OUT_OF_CATALOG_CSV, encoding="utf-8", newline="") as f:
+        return [(row["text"], row["label"]) for row in csv.DictReader(f) if row.get("text") and row.get("label")]

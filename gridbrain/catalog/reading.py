@@ -16,6 +16,7 @@ from gridbrain.catalog.model import Catalog, Decision, Handling, Matter, Nature,
 from gridbrain.catalog.nature import guess as guess_nature
 
 Suggest = Callable[[Sequence[str], int], list[list[tuple[str, float]]]]
+Ranked = Sequence[tuple[str, float]]
 
 
 class OutOfCatalog(StrEnum):
@@ -90,14 +91,18 @@ def _reading(catalog: Catalog, code: str, confidence: float, text: str) -> Readi
     return Reading(matter, decide(matter, {}), round(confidence, 4), nature)
 
 
-def _problems(catalog: Catalog, text: str, lead: Reading, suggest: Suggest, threshold: float) -> tuple[Problem, ...]:
+def _problems(
+    catalog: Catalog,
+    found: Classification,
+    parts: Sequence[str],
+    tops: Sequence[Sequence[tuple[str, float]]],
+    threshold: float,
+) -> tuple[Problem, ...]:
     """The lead reading, then each other matter a clause of the text raises with confidence."""
-    out = [Problem(lead, True, text[:60])]
-    parts = clauses(text)
-    if len(parts) < 2:
-        return tuple(out)
+    lead = found.readings[0]
+    out = [Problem(lead, True, parts[0][:60] if parts else "")]
     seen = {lead.matter.code}
-    for part, top in zip(parts, suggest(parts, 1), strict=True):
+    for part, top in zip(parts, tops, strict=True):
         if not top:
             continue
         code, conf = top[0]
@@ -107,6 +112,27 @@ def _problems(catalog: Catalog, text: str, lead: Reading, suggest: Suggest, thre
         if len(out) >= MAX_PROBLEMS:
             break
     return tuple(out)
+
+
+def _first_leads(
+    found: Classification, tops: Sequence[Sequence[tuple[str, float]]], threshold: float
+) -> Classification:
+    """A resident names the main problem first: when the first clause is sure of a matter that the
+    whole text also ranks in its top three, that matter leads."""
+    if not tops or not tops[0] or tops[0][0][1] < threshold:
+        return found
+    first = tops[0][0][0]
+    order = [r.matter.code for r in found.readings]
+    if first not in order[:3] or first == order[0]:
+        return found
+    readings = (found.readings[order.index(first)], *(r for r in found.readings if r.matter.code != first))
+    triage = readings[0].confidence < threshold
+    return replace(
+        found, readings=readings, needs_triage=triage, handling=Handling.TRIAGE if triage else Handling.ROUTE
+    )
+
+
+FIRST_CLAUSE_LEADS = True
 
 
 def out_of_catalog(
@@ -142,11 +168,31 @@ def decide_text(
     return Classification(readings, triage, (), None, Handling.TRIAGE if triage else Handling.ROUTE, top)
 
 
+def read_many(
+    catalog: Catalog, texts: Sequence[str], suggest: Suggest, *, k: int = 3, threshold: float = 0.5
+) -> list[Classification]:
+    """Classify texts against `catalog` with `suggest` (the classifier's ranked labels): each
+    decision with the problems its clauses raise. Two passes of the model, whatever the count."""
+    found = [
+        decide_text(catalog, t, r, k=k, threshold=threshold) for t, r in zip(texts, suggest(texts, k + 5), strict=True)
+    ]
+    parts = [clauses(t) if f.out_of_catalog is None and f.readings else [] for t, f in zip(texts, found, strict=True)]
+    parts = [p if len(p) >= 2 else [] for p in parts]
+    flat = [p for ps in parts for p in ps]
+    tops = iter(suggest(flat, 1) if flat else [])
+    out = []
+    for f, ps in zip(found, parts, strict=True):
+        mine = [next(tops) for _ in ps]
+        if FIRST_CLAUSE_LEADS:
+            f = _first_leads(f, mine, threshold)
+        out.append(
+            replace(f, problems=_problems(catalog, f, ps, mine, threshold))
+            if f.readings and f.out_of_catalog is None
+            else f
+        )
+    return out
+
+
 def read(catalog: Catalog, text: str, suggest: Suggest, *, k: int = 3, threshold: float = 0.5) -> Classification:
-    """Classify one text against `catalog` with `suggest` (the classifier's top-k), with each
-    problem it raises."""
-    found = decide_text(catalog, text, suggest([text], k + 5)[0], k=k, threshold=threshold)
-    if found.out_of_catalog is not None or not found.readings:
-        return found
-    problems = _problems(catalog, text, found.readings[0], suggest, threshold)
-    return replace(found, problems=problems)
+    """`read_many` for one text."""
+    return read_many(catalog, [text], suggest, k=k, threshold=threshold)[0]

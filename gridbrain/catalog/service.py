@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gridbrain.catalog import classifier as text_classifier
+from gridbrain.catalog import learning, models
 from gridbrain.catalog.building import catalog_from_dict, matter_from_dict
 from gridbrain.catalog.loader import department_names, department_types, read_document, shipped_catalog
 from gridbrain.catalog.model import Catalog, Decision, Matter, decide
@@ -259,7 +260,35 @@ def corrections(uow: UnitOfWork) -> list[tuple[str, str]]:
         return []
     table = sa.table("event_training", sa.column("text"), sa.column("matter_code"), sa.column("id"))
     q = sa.select(table.c.text, table.c.matter_code).where(table.c.matter_code.is_not(None)).order_by(table.c.id)
-    return [(str(r.text), str(r.matter_code)) for r in uow.execute(q) if r.text]
+    return learning.samples_from_rows(uow.execute(q))
+
+
+def retrain_candidate(
+    uow: UnitOfWork, actor: Actor, *, root: Path | None = None, calibrate: bool = True
+) -> learning.RetrainResult:
+    """`gridbrain catalog retrain`: a candidate trained on the active catalog, the shipped texts,
+    the learned work orders and the event hub's corrections, published only when not worse."""
+    catalog = active_catalog(uow)
+    fixes = corrections(uow)
+    result = learning.retrain(catalog, fixes, root=root, calibrate=calibrate, note=f"{len(fixes)} corrections")
+    detail = {
+        "candidate": result.candidate.version,
+        "top1": result.candidate.top1,
+        "responsible": result.candidate.responsible,
+        "in_force": result.in_force.version if result.in_force else None,
+        "published": result.published,
+    }
+    audit.record(uow, "catalog:model:retrained", actor=actor, subject_id=result.candidate.version, detail=detail)
+    uow.commit()
+    return result
+
+
+def rollback_model(uow: UnitOfWork, actor: Actor, version: str, *, root: Path | None = None) -> models.ModelInfo:
+    """Put an earlier saved model in force again (every process takes it within seconds)."""
+    info = models.activate(version, root)
+    audit.record(uow, "catalog:model:activated", actor=actor, subject_id=version)
+    uow.commit()
+    return info
 
 
 def retrain(
