@@ -13,7 +13,7 @@ from gridbrain.catalog.schemas import (
     CatalogDocument,
     CatalogPublic,
     ClassifyBody,
-    ClassifyResult,
+    ClassifyPublic,
     DecideBody,
     DecisionPublic,
     MatterBody,
@@ -92,8 +92,8 @@ def decide(body: DecideBody, user: CurrentUser, uow: UowDep) -> DecisionPublic:
     return DecisionPublic.of(matter, decision)
 
 
-@router.post("/classify", response_model=ClassifyResult)
-def classify(body: ClassifyBody, user: CurrentUser, uow: UowDep) -> ClassifyResult:
+@router.post("/classify", response_model=ClassifyPublic)
+def classify(body: ClassifyBody, user: CurrentUser, uow: UowDep) -> ClassifyPublic:
     """The best matter for a report text: the handler at its level, the responsible and
     co-operating departments, the next best readings, each problem the text raises (one lead),
     `needs_triage` below the threshold, and texts outside the catalog (清单外) with their handling."""
@@ -101,4 +101,4 @@ def classify(body: ClassifyBody, user: CurrentUser, uow: UowDep) -> ClassifyResu
     if not found.readings:
         raise NotFound("no matter of the catalog fits this text")
     version = service.active_catalog(uow).version
-    return ClassifyResult.of_classification(found, department_names(), DEFAULT_THRESHOLD, version)
+    return ClassifyPublic.of_classification(found, department_names(), DEFAULT_THRESHOLD, version)

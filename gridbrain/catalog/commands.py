@@ -111,6 +111,7 @@ def evaluate(
     model: Annotated[Path | None, typer.Option(help="a model file (default: the model in force)")] = None,
     fresh: Annotated[bool, typer.Option(help="train a model from the shipped data first and score it")] = False,
     every: Annotated[int, typer.Option(help="score every n-th text only", min=1)] = 1,
+    threshold: Annotated[float | None, typer.Option(help="triage threshold (default: the one in force)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the figures as JSON on stdout")] = False,
 ) -> None:
     """Score the classifier on the hand-written evaluation set (never trained on): top-1/top-3
@@ -132,7 +133,8 @@ def evaluate(
             clf = classifier.default_classifier()
     cases = evaluation.subset(evaluation.load_cases(), every)
     started = time.perf_counter()
-    report = evaluation.evaluate(clf.predict_many, catalog, cases, threshold=classifier.DEFAULT_THRESHOLD)
+    at = classifier.DEFAULT_THRESHOLD if threshold is None else threshold
+    report = evaluation.evaluate(clf.predict_many, catalog, cases, threshold=at)
     seconds = time.perf_counter() - started
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(report), ensure_ascii=False))
@@ -141,3 +143,25 @@ def evaluate(
         typer.echo(
             f"\nscored {len(cases)} texts in {seconds:.2f} s ({len(cases) / seconds:,.0f} texts/s incl. decisions)"
         )
+
+
+@app.command("bench")
+def bench(
+    model: Annotated[Path | None, typer.Option(help="a model file (default: the model in force)")] = None,
+) -> None:
+    """Speed of the classifier in a fresh process on one core: load, texts/s batched, p50/p99 of
+    one text and of the full decision, peak memory (JSON on stdout)."""
+    import subprocess
+    import sys
+
+    from gridbrain.catalog import classifier, models
+
+    if model is None:
+        version = models.active_version()
+        model = models.model_file(version) if version else classifier.model_path()
+        if not model.exists():
+            classifier.default_classifier()  # the first run trains and saves one
+    out = subprocess.run(  # noqa: S603 - our own module with a path, no shell
+        [sys.executable, "-m", "gridbrain.catalog.speed", str(model)], check=True, capture_output=True, text=True
+    )
+    typer.echo(out.stdout.strip())

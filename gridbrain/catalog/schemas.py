@@ -223,7 +223,7 @@ class ProblemPublic(BaseModel):
         return cls(lead=p.lead, excerpt=p.excerpt, reading=Assignment.of(p.reading, names))
 
 
-class ClassifyResult(Assignment):
+class ClassifyPublic(Assignment):
     alternatives: list[Assignment] = Field(description="the next best readings, best first")
     needs_triage: bool = Field(description="confidence below the threshold: a person chooses (人工分拣)")
     threshold: float
@@ -237,7 +237,7 @@ class ClassifyResult(Assignment):
     @classmethod
     def of_classification(
         cls, c: Classification, names: dict[str, str], threshold: float, version: str
-    ) -> ClassifyResult:
+    ) -> ClassifyPublic:
         best, *rest = (Assignment.of(r, names) for r in c.readings)
         return cls(
             **best.model_dump(),
@@ -249,3 +249,6 @@ class ClassifyResult(Assignment):
             handling=c.handling.value,
             catalog_version=version,
         )
+
+
+ClassifyResult = ClassifyPublic  # the earlier name

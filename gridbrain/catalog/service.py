@@ -168,7 +168,15 @@ def publish(
     return catalog
 
 
+def _classes(matters: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {str((m.get("class_path") or [""])[0]) for m in matters}
+
+
 def _edited(uow: UnitOfWork, actor: Actor, change: str, doc: dict[str, Any], note: str | None) -> Catalog:
+    """Publish an edit of one matter; an edit that empties a class of matters (大类) is refused."""
+    gone = _classes(_active_document(uow).get("matters") or []) - _classes(doc.get("matters") or [])
+    if gone:
+        raise Invalid("code", "last_of_class", f"the edit leaves the class {', '.join(sorted(gone))} without matters")
     taken = {v.version for v in list_versions(uow)}
     doc["version"] = _next_version(str(doc.get("version")), taken)
     return publish(uow, actor, doc, note=note or change)

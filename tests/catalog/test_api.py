@@ -164,6 +164,18 @@ def test_a_retired_matter_disappears_and_an_older_version_can_be_restored(client
     assert client.get("/api/v1/catalog/matters/E010102", headers=admin).status_code == 404
 
 
+def test_retiring_the_last_matter_of_a_class_is_refused_and_nothing_is_published(client, district):
+    admin = district.headers("admin")
+    last = [m for m in shipped_catalog() if m.class_path[0] == "房屋土地"]
+    for m in last[:-1]:
+        assert client.delete(f"/api/v1/catalog/matters/{m.code}", headers=admin).status_code == 200
+    before = client.get("/api/v1/catalog/versions", headers=admin).json()
+    r = client.delete(f"/api/v1/catalog/matters/{last[-1].code}", headers=admin)
+    assert r.status_code == 422
+    assert (r.json()["error"]["field"], r.json()["error"]["rule"]) == ("code", "last_of_class")
+    assert client.get("/api/v1/catalog/versions", headers=admin).json() == before
+
+
 def test_a_whole_catalog_can_be_published_once_per_version(client, district):
     admin = district.headers("admin")
     doc = {"version": "gongshu-2027.1", "matters": read_document()["matters"][:20], "note": "拱墅区清单"}
