@@ -17,7 +17,6 @@ import pickle
 import random
 import tempfile
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -285,39 +284,6 @@ def held_out_split(
     train = [(t, c) for t, c, g in rows if g not in test_groups]
     test = [(t, c) for t, c, g in rows if g in test_groups]
     return train, test
-
-
-def evaluate(
-    samples_train: Iterable[tuple[str, str]],
-    samples_test: Sequence[tuple[str, str]],
-    *,
-    base: Iterable[tuple[str, str]] = (),
-    calibrate: bool = True,
-) -> dict[str, float]:
-    """Train on `base` + `samples_train`, score on `samples_test`: top-1, top-3, texts/s.
-
-    Wall and CPU seconds of training are both reported: on a shared machine the CPU time is
-    the figure that repeats.
-    """
-    started, cpu = time.perf_counter(), time.process_time()
-    clf = Classifier().train([*base, *samples_train], calibrate=calibrate)
-    train_s, train_cpu_s = time.perf_counter() - started, time.process_time() - cpu
-    texts = [t for t, _ in samples_test]
-    started = time.perf_counter()
-    predictions = clf.predict_many(texts, k=3)
-    predict_s = time.perf_counter() - started
-    top1 = sum(p[0][0] == c for p, (_, c) in zip(predictions, samples_test, strict=True))
-    top3 = sum(c in {code for code, _ in p} for p, (_, c) in zip(predictions, samples_test, strict=True))
-    n = max(len(samples_test), 1)
-    return {
-        "top1": top1 / n,
-        "top3": top3 / n,
-        "texts_per_s": len(texts) / predict_s if predict_s > 0 else float("inf"),
-        "train_s": train_s,
-        "train_cpu_s": train_cpu_s,
-        "n_train": float(clf.trained_on),
-        "n_test": float(len(samples_test)),
-    }
 
 
 # --- the process-wide model the event hub asks (`classify`) --------------------------------------
