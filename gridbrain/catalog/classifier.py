@@ -357,12 +357,26 @@ def default_classifier() -> Classifier:
     return _default
 
 
+def _matters_only(ranked: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    return [(c, p) for c, p in ranked if c not in OUT_LABELS][:k]
+
+
 def classify(text: str, k: int = 3) -> list[tuple[str, float]]:
-    """The top `k` matters for a report text, best first, with confidences (定性 suggestions)."""
-    return default_classifier().predict(text, k)
+    """The top `k` matters for a report text, best first, with confidences (定性 suggestions).
+    Matters only: the pseudo-matters of texts outside the catalog are for `reading.read`."""
+    return classify_many([text], k)[0]
 
 
 def classify_many(texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
     """`classify` for several texts in one pass (a batch of reports): the same answers, at a
     fraction of the cost per text."""
+    if not texts:
+        return []
+    ranked = default_classifier().predict_many(texts, k + len(OUT_LABELS))
+    return [_matters_only(r, k) for r in ranked]
+
+
+def rank_many(texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+    """The model's top `k` labels, pseudo-matters of texts outside the catalog included (what
+    `reading.read` needs to recognise 清单外)."""
     return default_classifier().predict_many(texts, k) if texts else []

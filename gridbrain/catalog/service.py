@@ -255,7 +255,7 @@ def classification(
         raise Invalid("text", "required", "text is required")
     if not 1 <= k <= 20:
         raise Invalid("k", "range", "k must be between 1 and 20")
-    return read(active_catalog(uow), text, text_classifier.classify_many, k=k, threshold=threshold)
+    return read(active_catalog(uow), text, text_classifier.rank_many, k=k, threshold=threshold)
 
 
 def corrections(uow: UnitOfWork) -> list[tuple[str, str]]:
