@@ -13,13 +13,13 @@ for typos.
 
 from __future__ import annotations
 
-import math
 from array import array
 from typing import Generic, TypeVar
 
 import h3
 
 from gridbrain.addresses.model import LEVELS, MAX_ALTERNATIVES, Candidate, Level, MatchResult, label_token, normalize
+from gridbrain.areas.model import haversine_m
 from gridbrain.core.codes import AreaLevel
 
 ROAD, DOOR, COMPOUND, BUILDING, UNIT, ROOM = range(1, 7)  # depths, as Level.depth
@@ -318,13 +318,5 @@ class AddressIndex:
             ]
             if len(found) >= limit:
                 break
-        ranked = sorted((_metres(lat, lng, self.lat[i], self.lng[i]), i) for i in found)
+        ranked = sorted((haversine_m(lat, lng, self.lat[i], self.lng[i]), i) for i in found)
         return [(i, d) for d, i in ranked[:limit]]
-
-
-def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine) in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371008.8 * math.asin(math.sqrt(a))
