@@ -59,6 +59,8 @@ class _Hit:
 class Matcher(AddressIndex):
     """Free text -> the standard address it stands for. Build with `IndexBuilder(Matcher())`."""
 
+    robust = True  # False: the matcher as it was before the residents' kinds (for the bench's "before")
+
     def match_many(self, texts: Iterable[str], scope: str | None = None) -> list[MatchResult]:
         return [self.match(t, scope) for t in texts]
 

@@ -8,11 +8,16 @@ import gc
 import os
 import time
 from collections import Counter, defaultdict
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gridbrain.bench.measure import peak_rss_mib
+
+if TYPE_CHECKING:
+    from gridbrain.addresses.matching import Matcher
+    from gridbrain.addresses.resident import Labelled
 
 
 def _rss_mib() -> float:
@@ -29,6 +34,7 @@ def addresses(
     seed: Annotated[int, typer.Option(help="seed of the labelled set")] = 20261124,
     matches: Annotated[int, typer.Option(help="matches to time for throughput")] = 50_000,
     cpca: Annotated[bool, typer.Option(help="compare province/city/district with cpca")] = True,
+    resident_seed: Annotated[int, typer.Option(help="seed of the residents' set (resident.py)")] = 20261204,
 ) -> None:
     """Measure the address matcher on the library in GRIDBRAIN_DATABASE_URL."""
     import sqlalchemy as sa
@@ -36,6 +42,7 @@ def addresses(
     from gridbrain.addresses import service, tables
     from gridbrain.addresses.matcher import build_matcher, reader
     from gridbrain.addresses.model import MATCH_THRESHOLD
+    from gridbrain.addresses.resident import generate_resident
     from gridbrain.addresses.variants import AMBIGUOUS, KINDS, generate, load_rows
     from gridbrain.config import get_settings
     from gridbrain.core.auth import Actor
@@ -77,17 +84,19 @@ def addresses(
         f"{stats['withheld_typos']} typo draws withheld as naming another address too"
     )
 
-    reps = max(1, -(-matches // len(texts)))
-    work = (texts * reps)[:matches]
-    t, cpu = time.perf_counter(), time.process_time()
-    for text in work:
-        m.match(text)
-    elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
+    with reader(engine) as conn:
+        residents = generate_resident(conn, per_kind=per_kind, seed=resident_seed)
     typer.echo(
-        f"throughput: {len(work) / elapsed:,.0f} matches/s wall, {len(work) / cpu:,.0f} matches/s of CPU time "
-        f"({len(work):,} matches of the labelled texts, one process, {cpu / len(work) * 1e6:.0f} µs CPU each)"
+        f"residents' set: {len(residents.variants):,} texts (seed {resident_seed}, up to {per_kind} per kind); "
+        f"{residents.withheld} draws withheld as naming another address too"
     )
+    resident_texts = [v.text for v in residents.variants]
+    for robust in (False, True):
+        m.robust = robust
+        _throughput(m, texts + resident_texts, matches, "after" if robust else "before")
+    _resident_table(m, residents.variants)
 
+    m.robust = True
     results = m.match_many(texts)
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     for v, r in zip(variants, results, strict=True):
@@ -144,4 +153,56 @@ def addresses(
             f"\nwithheld typos (the text fits another address too): {len(ambiguous)}; unresolved "
             f"{unresolved / len(ambiguous):.1%}, answered with the address the typo was drawn from "
             f"{drawn / len(ambiguous):.1%}, answered with another {other / len(ambiguous):.1%}"
+        )
+
+
+def _throughput(m: Matcher, texts: list[str], matches: int, label: str) -> None:
+    reps = max(1, -(-matches // len(texts)))
+    work = (texts * reps)[:matches]
+    t, cpu = time.perf_counter(), time.process_time()
+    for text in work:
+        m.match(text)
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
+    typer.echo(
+        f"throughput {label}: {len(work) / elapsed:,.0f} matches/s wall, {len(work) / cpu:,.0f} matches/s of CPU "
+        f"time ({len(work):,} matches of both labelled sets, one process, {cpu / len(work) * 1e6:.0f} µs CPU each)"
+    )
+
+
+def _tally(m: Matcher, variants: Sequence[Labelled]) -> dict[str, Counter[str]]:
+    from gridbrain.addresses.model import MATCH_THRESHOLD
+
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    for v, r in zip(variants, m.match_many(v.text for v in variants), strict=True):
+        for c in (by_kind[v.kind], by_kind["all"]):
+            c["n"] += 1
+            if r.resolved and r.code == v.code:
+                c["exact"] += 1
+            elif r.resolved and r.score >= MATCH_THRESHOLD:
+                c["wrong"] += 1
+            else:
+                c["unresolved"] += 1
+    return by_kind
+
+
+def _resident_table(m: Matcher, variants: Sequence[Labelled]) -> None:
+    """Per kind of the residents' set: the matcher before (m.robust off) and after, one run."""
+    from gridbrain.addresses.resident import RESIDENT_KINDS
+
+    m.robust = False
+    before = _tally(m, variants)
+    m.robust = True
+    after = _tally(m, variants)
+    typer.echo("\nresidents' set, before -> after (exact | unresolved | wrong with confidence):")
+    typer.echo("| kind | texts | exact before | exact after | unresolved after | wrong before | wrong after |")
+    typer.echo("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for kind in (*RESIDENT_KINDS, "all"):
+        b, a = before.get(kind), after.get(kind)
+        if not a or not b:
+            continue
+        n = a["n"]
+        name = f"**{kind}**" if kind == "all" else kind
+        typer.echo(
+            f"| {name} | {n} | {b['exact'] / n:.1%} | {a['exact'] / n:.1%} | {a['unresolved'] / n:.1%} | "
+            f"{b['wrong'] / n:.2%} | {a['wrong'] / n:.2%} |"
         )
