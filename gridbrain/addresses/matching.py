@@ -11,11 +11,12 @@ MATCH_THRESHOLD and beats every rival reading by AMBIGUOUS_MARGIN. Otherwise the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from gridbrain.addresses.forms import lookalikes
 from gridbrain.addresses.index import (
     AREA,
     BUILDING,
@@ -43,6 +44,9 @@ TYPO_FACTOR = 0.85  # a name found with one character wrong
 GAP_FACTOR = 0.78  # a name found with one character left out or added: rarer than a wrong one
 MISSING_FACTOR = 0.85  # per level the text names but the library does not have
 AREA_CONFLICT_FACTOR = 0.8  # the text names a street/community that neither the address nor its parents are in
+HOMOPHONE_FACTOR = 0.93  # per character of a name written with another of the same sound (同音字)
+SIMILAR_FACTOR = 0.92  # one character of a name replaced by a look-alike or a homophone (形近字)
+SUFFIX_FACTOR = 0.8  # on top of TYPO_FACTOR: the last character of a name (路, 苑) replaced by another
 AMBIGUOUS_MARGIN = 0.05
 DEPTH_BONUS = 0.02  # between rival readings, the more specific one wins by a little
 
@@ -67,8 +71,12 @@ class Matcher(AddressIndex):
     def match(self, text: str, scope: str | None = None) -> MatchResult:
         """The best standard address for `text`; `scope` (an area prefix) keeps only addresses
         inside that area. Unresolved, with candidates, when the best is not clearly right."""
+        if self.robust:
+            text = text.translate(self._simplify)
         s = normalize(text)
         hits = self._scan(s)
+        if self.robust:
+            hits += self._scan_forms(s, hits)
         if not any(h.kind != AREA for h in hits):
             hits += _longest(self._scan_typos(s))
         else:
@@ -120,6 +128,38 @@ class Matcher(AddressIndex):
                 i += 1
         return hits
 
+    def _scan_forms(self, s: str, exact: list[_Hit]) -> list[_Hit]:
+        """Names in the residents' forms (forms.py): a compound's popular name, and names that
+        sound the same as the text (any number of homophones in them), each found longest
+        first, left to right; none inside a name found exactly (柳营新苑 is not 柳营新)."""
+        spans = [(h.start, h.end) for h in exact if h.kind != AREA]
+        out: list[_Hit] = []
+        for at, ln in _longest_first(s, self._popular, self._popular_first):
+            if not any(a <= at and at + ln <= b for a, b in spans):
+                out += [_Hit(at, at + ln, k, ident, f) for k, ident, f in self._popular[s[at : at + ln]]]
+        sounded = s.translate(self._sound)
+        for at, ln in _longest_first(sounded, self._sound_names, self._sound_first):
+            written = s[at : at + ln]
+            if any(a <= at and at + ln <= b for a, b in spans):
+                continue
+            for name in self._sound_names[sounded[at : at + ln]]:
+                if name == written:
+                    continue  # found exactly by _scan
+                factor = HOMOPHONE_FACTOR ** sum(a != b for a, b in zip(name, written, strict=True))
+                out += [_Hit(at, at + ln, k, ident, f * factor) for k, ident, f in self.names[name] if k != AREA]
+        return out
+
+    def _substitution(self, typed: str, name: str, j: int) -> float:
+        """What reading `name` costs when the text has `typed` in place of its j-th character: a
+        homophone or a look-alike little, any other character more, and more again at the end
+        of a road name (路 -> 小 is not how a road is mistyped)."""
+        if not self.robust:
+            return TYPO_FACTOR
+        meant = name[j]
+        if (typed, meant) in lookalikes() or typed.translate(self._sound) == meant.translate(self._sound):
+            return SIMILAR_FACTOR
+        return TYPO_FACTOR * (SUFFIX_FACTOR if j == len(name) - 1 else 1.0)
+
     def _typos_around(self, s: str, hits: list[_Hit]) -> list[_Hit]:
         """A name found exactly, next to other name characters, may be part of a longer name
         written with one character wrong (福科银杏苑: 银杏苑, or 万科银杏苑 mistyped; 祥生柳营新苑:
@@ -149,10 +189,9 @@ class Matcher(AddressIndex):
                     piece = s[i : i + ln]
                     for j in range(ln):  # the wrong character may be inside the exact name too
                         for name in self._typo.get(piece[:j] + "\0" + piece[j + 1 :], ()):
+                            sub = self._substitution(piece[j], name, j)
                             out.extend(
-                                _Hit(i, i + ln, k, ident, f * TYPO_FACTOR)
-                                for k, ident, f in self.names[name]
-                                if k != AREA
+                                _Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA
                             )
             if len(out) > before:
                 h.factor = min(h.factor, TYPO_FACTOR)
@@ -175,9 +214,8 @@ class Matcher(AddressIndex):
                         if (i, name) in seen:
                             continue
                         seen.add((i, name))
-                        out.extend(
-                            _Hit(i, i + ln, k, ident, f * TYPO_FACTOR) for k, ident, f in self.names[name] if k != AREA
-                        )
+                        sub = self._substitution(piece[j], name, j)
+                        out.extend(_Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA)
         return out + self._scan_gaps(s)
 
     def _scan_gaps(self, s: str) -> list[_Hit]:
@@ -318,6 +356,21 @@ class Matcher(AddressIndex):
 
 def _namechar(c: str) -> bool:
     return c > "\u2e7f" and c != "号"  # CJK (names), not digits, letters, spaces, dashes or 号
+
+
+def _longest_first(s: str, names: Mapping[str, object], first: Mapping[str, tuple[int, ...]]) -> list[tuple[int, int]]:
+    """(start, length) of the names of `names` in `s`, the longest at each place, left to right."""
+    found: list[tuple[int, int]] = []
+    i, n = 0, len(s)
+    while i < n - 1:
+        step = 1
+        for ln in first.get(s[i : i + 2], ()):
+            if i + ln <= n and s[i : i + ln] in names:
+                found.append((i, ln))
+                step = ln
+                break
+        i += step
+    return found
 
 
 def _longest(hits: list[_Hit]) -> list[_Hit]:

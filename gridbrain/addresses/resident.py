@@ -107,7 +107,9 @@ class Library:
         self.aliases: list[tuple[str, str, str]] = [
             (code, alias, kind)
             for code, alias, kind in conn.execute(
-                sa.select(address_aliases.c.address_code, address_aliases.c.alias, address_aliases.c.kind)
+                sa.select(address_aliases.c.address_code, address_aliases.c.alias, address_aliases.c.kind).order_by(
+                    address_aliases.c.address_code, address_aliases.c.alias
+                )
             )
         ]
         self.names = {n for n in set(self.compounds) | self.roads | {x for _, x, _ in self.aliases} if n}
