@@ -46,7 +46,7 @@ MISSING_FACTOR = 0.85  # per level the text names but the library does not have
 AREA_CONFLICT_FACTOR = 0.8  # the text names a street/community that neither the address nor its parents are in
 HOMOPHONE_FACTOR = 0.93  # per character of a name written with another of the same sound (同音字)
 SIMILAR_FACTOR = 0.92  # one character of a name replaced by a look-alike or a homophone (形近字)
-SUFFIX_FACTOR = 0.8  # on top of TYPO_FACTOR: the last character of a name (路, 苑) replaced by another
+SUFFIX_FACTOR = 0.8  # on top of TYPO_FACTOR: the last character of a road name (路, 街) replaced
 AMBIGUOUS_MARGIN = 0.05
 DEPTH_BONUS = 0.02  # between rival readings, the more specific one wins by a little
 
@@ -75,12 +75,15 @@ class Matcher(AddressIndex):
             text = text.translate(self._simplify)
         s = normalize(text)
         hits = self._scan(s)
-        if self.robust:
-            hits += self._scan_forms(s, hits)
+        forms = self._scan_forms(s, hits) if self.robust else []
+        hits += forms
         if not any(h.kind != AREA for h in hits):
             hits += _longest(self._scan_typos(s))
         else:
-            hits += self._typos_around(s, hits)
+            typos = self._typos_around(s, hits)
+            if forms and typos:  # a popular or sound-alike name inside a longer name with a typo is part of it
+                hits = [h for h in hits if h not in forms or not any(_inside(h, t) for t in typos)]
+            hits += typos
         areas = [self.area_codes[h.ident] for h in hits if h.kind == AREA]
         cands = self._candidates(s, [h for h in hits if h.kind != AREA])
         scored: dict[int, tuple[float, list[int]]] = {}
@@ -152,13 +155,15 @@ class Matcher(AddressIndex):
     def _substitution(self, typed: str, name: str, j: int) -> float:
         """What reading `name` costs when the text has `typed` in place of its j-th character: a
         homophone or a look-alike little, any other character more, and more again at the end
-        of a road name (路 -> 小 is not how a road is mistyped)."""
+        of a road name (路 -> 城 is not how a road is mistyped)."""
         if not self.robust:
             return TYPO_FACTOR
         meant = name[j]
         if (typed, meant) in lookalikes() or typed.translate(self._sound) == meant.translate(self._sound):
             return SIMILAR_FACTOR
-        return TYPO_FACTOR * (SUFFIX_FACTOR if j == len(name) - 1 else 1.0)
+        if j == len(name) - 1 and any(k == ROAD_NAME for k, _, _ in self.names[name]):
+            return TYPO_FACTOR * SUFFIX_FACTOR
+        return TYPO_FACTOR
 
     def _typos_around(self, s: str, hits: list[_Hit]) -> list[_Hit]:
         """A name found exactly, next to other name characters, may be part of a longer name
@@ -371,6 +376,10 @@ def _longest_first(s: str, names: Mapping[str, object], first: Mapping[str, tupl
                 break
         i += step
     return found
+
+
+def _inside(h: _Hit, o: _Hit) -> bool:
+    return o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
 
 
 def _longest(hits: list[_Hit]) -> list[_Hit]:

@@ -16,8 +16,11 @@ import typer
 from gridbrain.bench.measure import peak_rss_mib
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from gridbrain.addresses.matching import Matcher
     from gridbrain.addresses.resident import Labelled
+    from gridbrain.addresses.variants import Variant
 
 
 def _rss_mib() -> float:
@@ -36,19 +39,49 @@ def addresses(
     cpca: Annotated[bool, typer.Option(help="compare province/city/district with cpca")] = True,
     resident_seed: Annotated[int, typer.Option(help="seed of the residents' set (resident.py)")] = 20261204,
 ) -> None:
-    """Measure the address matcher on the library in GRIDBRAIN_DATABASE_URL."""
+    """Measure the address matcher on the library in GRIDBRAIN_DATABASE_URL: "before" is the
+    matcher with the residents' forms off (Matcher.robust = False), "after" with them on."""
+    from gridbrain.addresses.matcher import reader
+    from gridbrain.addresses.resident import generate_resident
+    from gridbrain.addresses.variants import AMBIGUOUS, generate, load_rows
+    from gridbrain.config import get_settings
+    from gridbrain.core.db import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    _fill_h3(engine)
+    m = _build(engine)
+    with reader(engine) as conn:
+        rows, aliases = load_rows(conn, per_kind * 4, seed)
+        residents = generate_resident(conn, per_kind=per_kind, seed=resident_seed)
+    stats: dict[str, int] = {}
+    everything = generate(m, rows, aliases, per_kind=per_kind, seed=seed, stats=stats)
+    variants = [v for v in everything if v.kind != AMBIGUOUS]
+    typer.echo(
+        f"labelled set: {len(variants):,} variants (seed {seed}, {per_kind} per kind); "
+        f"{stats['withheld_typos']} typo draws withheld as naming another address too"
+    )
+    typer.echo(
+        f"residents' set: {len(residents.variants):,} texts (seed {resident_seed}, up to {per_kind} per kind); "
+        f"{residents.withheld} draws withheld as naming another address too"
+    )
+    texts = [v.text for v in variants] + [v.text for v in residents.variants]
+    for robust in (False, True):
+        m.robust = robust
+        _throughput(m, texts, matches, "after" if robust else "before")
+    m.robust = True
+    _labelled_table(m, variants, cpca)
+    _withheld(m, [v for v in everything if v.kind == AMBIGUOUS])
+    _resident_table(m, residents.variants)
+
+
+def _fill_h3(engine: Engine) -> None:
     import sqlalchemy as sa
 
     from gridbrain.addresses import service, tables
-    from gridbrain.addresses.matcher import build_matcher, reader
-    from gridbrain.addresses.model import MATCH_THRESHOLD
-    from gridbrain.addresses.resident import generate_resident
-    from gridbrain.addresses.variants import AMBIGUOUS, KINDS, generate, load_rows
-    from gridbrain.config import get_settings
+    from gridbrain.addresses.matcher import reader
     from gridbrain.core.auth import Actor
-    from gridbrain.core.db import UnitOfWork, make_engine
+    from gridbrain.core.db import UnitOfWork
 
-    engine = make_engine(get_settings().database_url)
     a = tables.addresses.c
     with reader(engine) as conn:
         missing = conn.execute(sa.select(sa.func.count()).where(sa.or_(a.h3_9.is_(None), a.h3_11.is_(None)))).scalar()
@@ -57,6 +90,11 @@ def addresses(
             t = time.perf_counter()
             filled = service.fill_missing_h3(uow, Actor.system("bench"))
             typer.echo(f"filled H3 cells of {filled} addresses in {time.perf_counter() - t:.1f} s")
+
+
+def _build(engine: Engine) -> Matcher:
+    from gridbrain.addresses.matcher import build_matcher, reader
+
     gc.collect()
     before = _rss_mib()
     t, cpu = time.perf_counter(), time.process_time()
@@ -71,89 +109,62 @@ def addresses(
         f"index build: {build_s:.1f} s wall, {build_cpu:.1f} s CPU; index memory {index_mib:,.0f} MiB (RSS growth), "
         f"process peak RSS {peak_rss_mib():,.0f} MiB"
     )
+    return m
 
-    with reader(engine) as conn:
-        rows, aliases = load_rows(conn, per_kind * 4, seed)
-    stats: dict[str, int] = {}
-    everything = generate(m, rows, aliases, per_kind=per_kind, seed=seed, stats=stats)
-    variants = [v for v in everything if v.kind != AMBIGUOUS]
-    ambiguous = [v for v in everything if v.kind == AMBIGUOUS]
-    texts = [v.text for v in variants]
-    typer.echo(
-        f"labelled set: {len(variants):,} variants (seed {seed}, {per_kind} per kind); "
-        f"{stats['withheld_typos']} typo draws withheld as naming another address too"
-    )
 
-    with reader(engine) as conn:
-        residents = generate_resident(conn, per_kind=per_kind, seed=resident_seed)
-    typer.echo(
-        f"residents' set: {len(residents.variants):,} texts (seed {resident_seed}, up to {per_kind} per kind); "
-        f"{residents.withheld} draws withheld as naming another address too"
-    )
-    resident_texts = [v.text for v in residents.variants]
-    for robust in (False, True):
-        m.robust = robust
-        _throughput(m, texts + resident_texts, matches, "after" if robust else "before")
-    _resident_table(m, residents.variants)
+def _labelled_table(m: Matcher, variants: Sequence[Variant], cpca: bool) -> None:
+    """The project's first labelled set (variants.py), with cpca beside for province / city / district."""
+    from gridbrain.addresses.variants import KINDS
 
+    m.robust = False
+    before = _tally(m, variants)
     m.robust = True
-    results = m.match_many(texts)
-    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
-    for v, r in zip(variants, results, strict=True):
-        c = by_kind[v.kind]
-        c["n"] += 1
-        if r.resolved and r.code == v.code:
-            c["exact"] += 1
-        elif r.resolved and r.score >= MATCH_THRESHOLD:
-            c["wrong"] += 1
-        else:
-            c["unresolved"] += 1
+    by_kind = _tally(m, variants)
+    results = m.match_many(v.text for v in variants)
     ours_right: Counter[str] = Counter()
     theirs_right: Counter[str] = Counter()
     if cpca:
         import cpca as cpca_mod
 
-        frame = cpca_mod.transform(texts)
+        frame = cpca_mod.transform([v.text for v in variants])
         for n, (v, r) in enumerate(zip(variants, results, strict=True)):
             expected = m.admin_names(v.grid_code)
             got = m.admin_names(r.grid_code) if r.grid_code else (None, None, None)
-            ours_right[v.kind] += got == expected
             row = frame.iloc[n]
-            theirs = (row["省"], row["市"], row["区"])
-            theirs_right[v.kind] += tuple(x if isinstance(x, str) else None for x in theirs) == expected
-            ours_right["n"] += 1
+            theirs = tuple(x if isinstance(x, str) else None for x in (row["省"], row["市"], row["区"]))
+            for kind in (v.kind, "all"):
+                ours_right[kind] += got == expected
+                theirs_right[kind] += theirs == expected
     typer.echo("")
-    typer.echo("| kind | variants | exact | unresolved | wrong (confident) | district right: ours | cpca |")
-    typer.echo("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    total: Counter[str] = Counter()
-    for kind in KINDS:
-        if kind not in by_kind:
+    typer.echo(
+        "| kind | variants | exact before | exact | unresolved | wrong (confident) | district right: ours | cpca |"
+    )
+    typer.echo("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for kind in (*KINDS, "all"):
+        c = by_kind.get(kind)
+        if not c:
             continue
-        c = by_kind[kind]
-        total.update(c)
         n = c["n"]
         cp = f"{ours_right[kind] / n:.1%} | {theirs_right[kind] / n:.1%}" if cpca else "- | -"
-        typer.echo(f"| {kind} | {n} | {c['exact'] / n:.1%} | {c['unresolved'] / n:.1%} | {c['wrong'] / n:.2%} | {cp} |")
-    n = total["n"]
-    cp = (
-        f"{sum(ours_right[k] for k in KINDS) / n:.1%} | {sum(theirs_right[k] for k in KINDS) / n:.1%}"
-        if cpca
-        else "- | -"
-    )
-    typer.echo(
-        f"| **all** | {n} | {total['exact'] / n:.1%} | {total['unresolved'] / n:.1%} | "
-        f"{total['wrong'] / n:.2%} | {cp} |"
-    )
-    if ambiguous:
-        rs = m.match_many(v.text for v in ambiguous)
-        unresolved = sum(not r.resolved for r in rs)
-        drawn = sum(r.resolved and r.code == v.code for v, r in zip(ambiguous, rs, strict=True))
-        other = len(ambiguous) - unresolved - drawn
+        name = f"**{kind}**" if kind == "all" else kind
         typer.echo(
-            f"\nwithheld typos (the text fits another address too): {len(ambiguous)}; unresolved "
-            f"{unresolved / len(ambiguous):.1%}, answered with the address the typo was drawn from "
-            f"{drawn / len(ambiguous):.1%}, answered with another {other / len(ambiguous):.1%}"
+            f"| {name} | {n} | {before[kind]['exact'] / n:.1%} | {c['exact'] / n:.1%} | {c['unresolved'] / n:.1%} | "
+            f"{c['wrong'] / n:.2%} | {cp} |"
         )
+
+
+def _withheld(m: Matcher, ambiguous: Sequence[Variant]) -> None:
+    if not ambiguous:
+        return
+    rs = m.match_many(v.text for v in ambiguous)
+    unresolved = sum(not r.resolved for r in rs)
+    drawn = sum(r.resolved and r.code == v.code for v, r in zip(ambiguous, rs, strict=True))
+    other = len(ambiguous) - unresolved - drawn
+    typer.echo(
+        f"\nwithheld typos (the text fits another address too): {len(ambiguous)}; unresolved "
+        f"{unresolved / len(ambiguous):.1%}, answered with the address the typo was drawn from "
+        f"{drawn / len(ambiguous):.1%}, answered with another {other / len(ambiguous):.1%}"
+    )
 
 
 def _throughput(m: Matcher, texts: list[str], matches: int, label: str) -> None:
@@ -169,7 +180,7 @@ def _throughput(m: Matcher, texts: list[str], matches: int, label: str) -> None:
     )
 
 
-def _tally(m: Matcher, variants: Sequence[Labelled]) -> dict[str, Counter[str]]:
+def _tally(m: Matcher, variants: Sequence[Labelled | Variant]) -> dict[str, Counter[str]]:
     from gridbrain.addresses.model import MATCH_THRESHOLD
 
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)

@@ -44,6 +44,7 @@ def _two_sound_alike() -> Matcher:
     b.add_area(GRID, "第1网格", 6)
     for code, name in (("C1", "星河苑"), ("C2", "兴禾苑"), ("C3", "金沙湾")):
         b.add_row(code, None, "compound", name, None, None, name, None, None, None, GRID, 30.4, 120.0)
+    b.add_row("R1", None, "road", "北山路", "北山路", None, None, None, None, None, GRID, 30.4, 120.0)
     return b.finish()
 
 
@@ -73,7 +74,8 @@ def test_a_look_alike_costs_less_than_another_character():
     alike, other = m.match("全沙湾"), m.match("金口湾")  # 全 looks like 金; 口 is nothing like 沙
     assert alike.code == "C3" and other.code == "C3"
     assert alike.score > other.score
-    assert not m.match("金沙口").resolved  # the last character: 湾 -> 口 is not how a name is mistyped
+    assert m.match("金沙口").code == "C3"  # 湾 -> 口: a compound's last character may be mistyped
+    assert not m.match("北山城").resolved  # a road's not: 北山城 is not 北山路 mistyped
 
 
 def test_without_robust_the_matcher_reads_as_it_did_before():
