@@ -84,6 +84,14 @@ def lookalikes() -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+def brands(compounds: Iterable[str], share: float = 0.005) -> set[str]:
+    """Two-character prefixes that at least `share` of the compounds (and 2) have: the developers'
+    brands (绿城, 万科, ...), learnt from the library rather than listed."""
+    names = sorted(set(compounds))
+    floor = max(2, int(len(names) * share))
+    return {p for p, n in Counter(x[:2] for x in names if len(x) > 3).items() if n >= floor}
+
+
 def popular_names(compounds: Iterable[str], all_names: Iterable[str], share: float = 0.005) -> dict[str, str]:
     """Popular name -> the compound it stands for: the name without a prefix or a suffix (of 1 or
     2 characters) that at least `share` of the compounds (and 3) have, or without both. Only
@@ -91,7 +99,7 @@ def popular_names(compounds: Iterable[str], all_names: Iterable[str], share: flo
     library name are kept: a short name shared by two places names neither."""
     names = sorted(set(compounds))
     floor = max(2, int(len(names) * share))
-    prefixes = {p for p, n in Counter(x[:2] for x in names if len(x) > 3).items() if n >= floor}
+    prefixes = brands(names, share)
     suffixes = {s for k in (1, 2) for s, n in Counter(x[-k:] for x in names if len(x) > k + 1).items() if n >= floor}
     made: dict[str, set[str]] = {}
     for name in names:

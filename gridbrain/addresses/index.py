@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 import h3
 
-from gridbrain.addresses.forms import popular_names, simplify_table, sound_table
+from gridbrain.addresses.forms import brands, popular_names, simplify_table, sound_table
 from gridbrain.addresses.model import LEVELS, MAX_ALTERNATIVES, Candidate, Level, MatchResult, label_token, normalize
 from gridbrain.areas.model import haversine_m
 from gridbrain.core.codes import AreaLevel
@@ -181,6 +181,7 @@ class AddressIndex:
         self._sound_first: dict[str, tuple[int, ...]] = {}
         self._popular: dict[str, list[tuple[int, int, float]]] = {}  # popular name -> entries of the compound
         self._popular_first: dict[str, tuple[int, ...]] = {}
+        self._brands: set[str] = set()
 
     # --- building ---------------------------------------------------------------------------
 
@@ -266,6 +267,7 @@ class AddressIndex:
         compounds = [
             n for n, es in self.names.items() if any(k == NODE and self.level[i] == COMPOUND for k, i, _ in es)
         ]
+        self._brands = brands(compounds)
         others = [n for n, es in self.names.items() if any(k != AREA for k, _, _ in es)]
         for short, owner in popular_names(compounds, others).items():
             entries = [(k, i, POPULAR_FACTOR) for k, i, _ in self.names[owner] if k == NODE]

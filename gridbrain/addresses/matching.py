@@ -76,6 +76,9 @@ class Matcher(AddressIndex):
         s = normalize(text)
         hits = self._scan(s)
         forms = self._scan_forms(s, hits) if self.robust else []
+        for h in hits:  # 中田云会公寓: 中天云会公寓 as it sounds, or 云会公寓 after a stray word
+            if any(_inside(h, f) for f in forms):
+                h.factor = min(h.factor, TYPO_FACTOR)
         hits += forms
         if not any(h.kind != AREA for h in hits):
             hits += _longest(self._scan_typos(s))
@@ -138,6 +141,8 @@ class Matcher(AddressIndex):
         spans = [(h.start, h.end) for h in exact if h.kind != AREA]
         out: list[_Hit] = []
         for at, ln in _longest_first(s, self._popular, self._popular_first):
+            if s[max(0, at - 2) : at] in self._brands:
+                continue  # 德信彩虹苑 is not 大家彩虹苑 by its popular name
             if not any(a <= at and at + ln <= b for a, b in spans):
                 out += [_Hit(at, at + ln, k, ident, f) for k, ident, f in self._popular[s[at : at + ln]]]
         sounded = s.translate(self._sound)
@@ -200,6 +205,11 @@ class Matcher(AddressIndex):
                             )
             if len(out) > before:
                 h.factor = min(h.factor, TYPO_FACTOR)
+            if self.robust:  # 旭辉园北湖里: 北湖里, or 旭辉北湖里 with a character too many
+                gaps = [g for g in self._scan_gaps(s, left, right) if _inside(h, g)]
+                if gaps:
+                    out += gaps
+                    h.factor = min(h.factor, GAP_FACTOR)
         return out
 
     def _scan_typos(self, s: str) -> list[_Hit]:
@@ -223,20 +233,26 @@ class Matcher(AddressIndex):
                         out.extend(_Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA)
         return out + self._scan_gaps(s)
 
-    def _scan_gaps(self, s: str) -> list[_Hit]:
+    def _scan_gaps(self, s: str, lo: int = 0, hi: int | None = None) -> list[_Hit]:
         """Names written with one character left out (星河花园 for 星河湾花园) or one too many
-        inside (星河苑苑 is not a name, 星河大苑 for 星河苑): the rarer typos, looked for only when
-        nothing else was found."""
+        inside (星河苑苑 is not a name, 星河大苑 for 星河苑), within s[lo:hi]: the rarer typos,
+        looked for only when nothing else was found, or (robust) around a name found exactly."""
         out: list[_Hit] = []
-        n = len(s)
-        for i in range(n - 2):
-            if not _namechar(s[i]):
+        hi = len(s) if hi is None else hi
+        run = 0  # name characters from i on, up to hi
+        runs = [0] * (hi - lo + 1)
+        for i in range(hi - 1, lo - 1, -1):
+            run = run + 1 if _namechar(s[i]) else 0
+            runs[i - lo] = run
+        for i in range(lo, hi - 2):
+            free = runs[i - lo]
+            if free < 3:
                 continue
             for ln in self._typo_lengths:
                 for width, short in ((ln - 1, True), (ln + 1, False)):
-                    piece = s[i : i + width]
-                    if len(piece) != width or width < 3 or not all(map(_namechar, piece)):
+                    if width < 3 or width > free:
                         continue
+                    piece = s[i : i + width]
                     if short:
                         names = [x for x in self._dropped.get(piece, ()) if len(x) == ln]
                     else:

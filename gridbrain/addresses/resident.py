@@ -18,9 +18,10 @@ Kinds (`RESIDENT_KINDS`):
   (花园, 小区, ...) left out, or a stored compound alias.
 - landmark: the compound, door or a well-known place (POI) with a place word after it: 东门对面,
   北门旁边, 附近.
-A text whose changed name is itself another name of the library (or the popular name is part
-of another name) is withheld: no reader could tell which address is meant. Their count is in
-`ResidentSet.withheld`.
+A draw whose changed name is another name of the library, holds one the original did not,
+lies inside one, or is one character (replaced, added or left out) from one is withheld: the
+text names that address as well, and "unresolved" is the right answer to it. Their count is in
+`ResidentSet.withheld`, their texts (labelled with the row drawn) in `ResidentSet.ambiguous`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ RESIDENT_KINDS = (
     "popular_name",
     "landmark",
 )
+AMBIGUOUS = "ambiguous"  # a withheld draw: the text names another address as well
 PARTS = ("road", "number", "compound", "building", "unit", "room")
 DEVELOPERS = (
     "绿城", "万科", "金都", "融创", "滨江", "中海", "保利", "龙湖", "旭辉", "华润",
@@ -71,6 +73,7 @@ class Labelled:
 class ResidentSet:
     variants: list[Labelled] = field(default_factory=list)
     withheld: int = 0  # draws left out because the text would name another address as well
+    ambiguous: list[Labelled] = field(default_factory=list)  # those texts, labelled with the row drawn
 
 
 def say_number(n: int) -> str:
@@ -114,6 +117,10 @@ class Library:
         ]
         self.names = {n for n in set(self.compounds) | self.roads | {x for _, x, _ in self.aliases} if n}
         self.pois = Counter(alias for _, alias, kind in self.aliases if kind == "poi")
+        self._near: dict[str, set[str]] = {}  # a name and each name less one character -> names
+        for name in self.names:
+            for key in _less_one(name):
+                self._near.setdefault(key, set()).add(name)
 
     def unique_compound(self, name: str | None) -> bool:
         return bool(name) and self.compounds[name or ""] == 1 and not self.pois[name or ""]
@@ -121,9 +128,15 @@ class Library:
     def unique_door(self, road: str | None, number: str | None) -> bool:
         return bool(road and number) and self.doors[(road or "", number or "")] == 1
 
+    def near_other(self, text: str, own: str) -> bool:
+        """True when `text` is one character (replaced, added or left out) from another library
+        name than `own`: 新城永福园 is 新城永福嘉园 less a character, or 新城永福府 mistyped."""
+        return any(n != own for key in _less_one(text) for n in self._near.get(key, ()))
+
     def inside_other(self, text: str, own: str) -> bool:
-        """True when `text` is, holds, or is part of another library name than `own`."""
-        return any(n != own and (n in text or (len(text) >= 2 and text in n)) for n in self.names)
+        """True when `text` holds another library name that `own` does not hold already (the
+        change made it), or is part of another library name."""
+        return any(n != own and ((n in text and n not in own) or text in n) for n in self.names)
 
 
 def load_sample(conn: Connection, per_level: int, seed: int) -> list[dict[str, str | None]]:
@@ -145,6 +158,7 @@ class ResidentGenerator:
         self.lib = lib
         self.rng = random.Random(seed)
         self.withheld = 0
+        self.ambiguous: list[str] = []  # the withheld texts of the current row
         self._homophones = _groups(HOMOPHONES)
         self._lookalikes = _groups(LOOKALIKES)
 
@@ -175,8 +189,9 @@ class ResidentGenerator:
         changed = change(name)
         if changed is None or name in changed:
             return None
-        if changed in self.lib.names or self.lib.inside_other(changed, name):
+        if changed in self.lib.names or self.lib.inside_other(changed, name) or self.lib.near_other(changed, name):
             self.withheld += 1
+            self.ambiguous.append(self._with_name(r, part, changed))
             return None
         return self._with_name(r, part, changed)
 
@@ -245,6 +260,7 @@ class ResidentGenerator:
         popular = self.rng.choice(shorter)
         if popular in self.lib.names or self.lib.inside_other(popular, name):
             self.withheld += 1
+            self.ambiguous.append(self._written(r, road=None, number=None, compound=popular))
             return None
         return self._written(r, road=None, number=None, compound=popular)
 
@@ -264,6 +280,10 @@ class ResidentGenerator:
         j = self.rng.choice(places)
         others = [c for c in groups[name[j]] if c != name[j]]
         return name[:j] + self.rng.choice(others) + name[j + 1 :] if others else None
+
+
+def _less_one(name: str) -> set[str]:
+    return {name} | {name[:j] + name[j + 1 :] for j in range(len(name))}
 
 
 def _groups(table: tuple[str, ...]) -> dict[str, str]:
@@ -290,6 +310,10 @@ def generate_resident(
             if made >= per_kind:
                 break
             text = getattr(g, kind)(r)
+            out.ambiguous += [
+                Labelled(AMBIGUOUS, t, str(r["code"]), str(r["level"]), str(r["grid_code"])) for t in g.ambiguous
+            ]
+            g.ambiguous = []
             if text:
                 out.variants.append(Labelled(kind, text, str(r["code"]), str(r["level"]), str(r["grid_code"])))
                 made += 1

@@ -72,6 +72,9 @@ def addresses(
     _labelled_table(m, variants, cpca)
     _withheld(m, [v for v in everything if v.kind == AMBIGUOUS])
     _resident_table(m, residents.variants)
+    for robust in (False, True):
+        m.robust = robust
+        _withheld(m, residents.ambiguous, f"withheld residents' draws, {'after' if robust else 'before'}")
 
 
 def _fill_h3(engine: Engine) -> None:
@@ -153,7 +156,11 @@ def _labelled_table(m: Matcher, variants: Sequence[Variant], cpca: bool) -> None
         )
 
 
-def _withheld(m: Matcher, ambiguous: Sequence[Variant]) -> None:
+def _withheld(
+    m: Matcher,
+    ambiguous: Sequence[Variant | Labelled],
+    label: str = "withheld typos (the text fits another address too)",
+) -> None:
     if not ambiguous:
         return
     rs = m.match_many(v.text for v in ambiguous)
@@ -161,7 +168,7 @@ def _withheld(m: Matcher, ambiguous: Sequence[Variant]) -> None:
     drawn = sum(r.resolved and r.code == v.code for v, r in zip(ambiguous, rs, strict=True))
     other = len(ambiguous) - unresolved - drawn
     typer.echo(
-        f"\nwithheld typos (the text fits another address too): {len(ambiguous)}; unresolved "
+        f"\n{label}: {len(ambiguous)}; unresolved "
         f"{unresolved / len(ambiguous):.1%}, answered with the address the typo was drawn from "
         f"{drawn / len(ambiguous):.1%}, answered with another {other / len(ambiguous):.1%}"
     )
