@@ -85,3 +85,15 @@ def test_without_robust_the_matcher_reads_as_it_did_before():
         assert not m.match("星和苑").resolved or m.match("星和苑").score < 0.9
     finally:
         m.robust = True
+
+
+def test_spoken_forms_of_building_unit_and_room_reach_the_room():
+    for text in ("星河苑三号楼二单元五零一", "星河苑3栋2单元501", "星河苑3-2-501", "星河苑3號樓2單元501室"):
+        r = _M.match(text)
+        assert r.resolved and r.text is not None and r.text.endswith("星河苑3幢2单元501室"), text
+
+
+def test_a_landmark_after_the_compound_is_read_as_the_compound():
+    for text in ("星河苑东门对面", "星河苑北门旁边", "星河苑附近"):
+        r = _M.match(text)
+        assert r.resolved and r.level == "compound" and r.text is not None and r.text.endswith("星河苑"), text
