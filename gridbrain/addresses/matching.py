@@ -11,12 +11,10 @@ MATCH_THRESHOLD and beats every rival reading by AMBIGUOUS_MARGIN. Otherwise the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
-from gridbrain.addresses.forms import lookalikes
 from gridbrain.addresses.index import (
     AREA,
     BUILDING,
@@ -26,7 +24,6 @@ from gridbrain.addresses.index import (
     ROAD_NAME,
     ROOM,
     UNIT,
-    AddressIndex,
 )
 from gridbrain.addresses.model import (
     MATCH_THRESHOLD,
@@ -38,32 +35,18 @@ from gridbrain.addresses.model import (
     normalize,
     parse_tail,
 )
+from gridbrain.addresses.reading import TYPO_FACTOR, FormsReader, Hit, inside
 from gridbrain.core.codes import area_prefix
 
-TYPO_FACTOR = 0.85  # a name found with one character wrong
 GAP_FACTOR = 0.78  # a name found with one character left out or added: rarer than a wrong one
 MISSING_FACTOR = 0.85  # per level the text names but the library does not have
 AREA_CONFLICT_FACTOR = 0.8  # the text names a street/community that neither the address nor its parents are in
-HOMOPHONE_FACTOR = 0.93  # per character of a name written with another of the same sound (同音字)
-SIMILAR_FACTOR = 0.92  # one character of a name replaced by a look-alike or a homophone (形近字)
-SUFFIX_FACTOR = 0.8  # on top of TYPO_FACTOR: the last character of a road name (路, 街) replaced
 AMBIGUOUS_MARGIN = 0.05
 DEPTH_BONUS = 0.02  # between rival readings, the more specific one wins by a little
 
 
-@dataclass
-class _Hit:
-    start: int
-    end: int
-    kind: int
-    ident: int
-    factor: float
-
-
-class Matcher(AddressIndex):
+class Matcher(FormsReader):
     """Free text -> the standard address it stands for. Build with `IndexBuilder(Matcher())`."""
-
-    robust = True  # False: the matcher as it was before the residents' kinds (for the bench's "before")
 
     def match_many(self, texts: Iterable[str], scope: str | None = None) -> list[MatchResult]:
         return [self.match(t, scope) for t in texts]
@@ -77,7 +60,7 @@ class Matcher(AddressIndex):
         hits = self._scan(s)
         forms = self._scan_forms(s, hits) if self.robust else []
         for h in hits:  # 中田云会公寓: 中天云会公寓 as it sounds, or 云会公寓 after a stray word
-            if any(_inside(h, f) for f in forms):
+            if any(inside(h, f) for f in forms):
                 h.factor = min(h.factor, TYPO_FACTOR)
         hits += forms
         if not any(h.kind != AREA for h in hits):
@@ -85,7 +68,7 @@ class Matcher(AddressIndex):
         else:
             typos = self._typos_around(s, hits)
             if forms and typos:  # a popular or sound-alike name inside a longer name with a typo is part of it
-                hits = [h for h in hits if h not in forms or not any(_inside(h, t) for t in typos)]
+                hits = [h for h in hits if h not in forms or not any(inside(h, t) for t in typos)]
             hits += typos
         areas = [self.area_codes[h.ident] for h in hits if h.kind == AREA]
         cands = self._candidates(s, [h for h in hits if h.kind != AREA])
@@ -114,9 +97,9 @@ class Matcher(AddressIndex):
         # with n readings equally good, the chance the best one is meant is about 1/n
         return MatchResult.unresolved(score / (tied + 1), [self.candidate(best, score), *alternatives])
 
-    def _scan(self, s: str) -> list[_Hit]:
+    def _scan(self, s: str) -> list[Hit]:
         """Names found exactly, longest first at each place, left to right."""
-        hits: list[_Hit] = []
+        hits: list[Hit] = []
         i, n = 0, len(s)
         names, first = self.names, self._first
         while i < n - 1:
@@ -125,7 +108,7 @@ class Matcher(AddressIndex):
                 for ln in lens:
                     found = names.get(s[i : i + ln]) if i + ln <= n else None
                     if found:
-                        hits.extend(_Hit(i, i + ln, k, ident, f) for k, ident, f in found)
+                        hits.extend(Hit(i, i + ln, k, ident, f) for k, ident, f in found)
                         i += ln
                         break
                 else:
@@ -134,48 +117,12 @@ class Matcher(AddressIndex):
                 i += 1
         return hits
 
-    def _scan_forms(self, s: str, exact: list[_Hit]) -> list[_Hit]:
-        """Names in the residents' forms (forms.py): a compound's popular name, and names that
-        sound the same as the text (any number of homophones in them), each found longest
-        first, left to right; none inside a name found exactly (柳营新苑 is not 柳营新)."""
-        spans = [(h.start, h.end) for h in exact if h.kind != AREA]
-        out: list[_Hit] = []
-        for at, ln in _longest_first(s, self._popular, self._popular_first):
-            if s[max(0, at - 2) : at] in self._brands:
-                continue  # 德信彩虹苑 is not 大家彩虹苑 by its popular name
-            if not any(a <= at and at + ln <= b for a, b in spans):
-                out += [_Hit(at, at + ln, k, ident, f) for k, ident, f in self._popular[s[at : at + ln]]]
-        sounded = s.translate(self._sound)
-        for at, ln in _longest_first(sounded, self._sound_names, self._sound_first):
-            written = s[at : at + ln]
-            if any(a <= at and at + ln <= b for a, b in spans):
-                continue
-            for name in self._sound_names[sounded[at : at + ln]]:
-                if name == written:
-                    continue  # found exactly by _scan
-                factor = HOMOPHONE_FACTOR ** sum(a != b for a, b in zip(name, written, strict=True))
-                out += [_Hit(at, at + ln, k, ident, f * factor) for k, ident, f in self.names[name] if k != AREA]
-        return out
-
-    def _substitution(self, typed: str, name: str, j: int) -> float:
-        """What reading `name` costs when the text has `typed` in place of its j-th character: a
-        homophone or a look-alike little, any other character more, and more again at the end
-        of a road name (路 -> 城 is not how a road is mistyped)."""
-        if not self.robust:
-            return TYPO_FACTOR
-        meant = name[j]
-        if (typed, meant) in lookalikes() or typed.translate(self._sound) == meant.translate(self._sound):
-            return SIMILAR_FACTOR
-        if j == len(name) - 1 and any(k == ROAD_NAME for k, _, _ in self.names[name]):
-            return TYPO_FACTOR * SUFFIX_FACTOR
-        return TYPO_FACTOR
-
-    def _typos_around(self, s: str, hits: list[_Hit]) -> list[_Hit]:
+    def _typos_around(self, s: str, hits: list[Hit]) -> list[Hit]:
         """A name found exactly, next to other name characters, may be part of a longer name
         written with one character wrong (福科银杏苑: 银杏苑, or 万科银杏苑 mistyped; 祥生柳营新苑:
         柳营新苑, or 祥生柳营雅苑 mistyped). Such a longer reading is added, and the exact one then
         counts as no surer than it."""
-        out: list[_Hit] = []
+        out: list[Hit] = []
         covered: set[int] = set()
         for h in hits:
             covered.update(range(h.start, h.end))
@@ -201,19 +148,19 @@ class Matcher(AddressIndex):
                         for name in self._typo.get(piece[:j] + "\0" + piece[j + 1 :], ()):
                             sub = self._substitution(piece[j], name, j)
                             out.extend(
-                                _Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA
+                                Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA
                             )
             if len(out) > before:
                 h.factor = min(h.factor, TYPO_FACTOR)
             if self.robust:  # 旭辉园北湖里: 北湖里, or 旭辉北湖里 with a character too many
-                gaps = [g for g in self._scan_gaps(s, left, right) if _inside(h, g)]
+                gaps = [g for g in self._scan_gaps(s, left, right) if inside(h, g)]
                 if gaps:
                     out += gaps
                     h.factor = min(h.factor, GAP_FACTOR)
         return out
 
-    def _scan_typos(self, s: str) -> list[_Hit]:
-        out: list[_Hit] = []
+    def _scan_typos(self, s: str) -> list[Hit]:
+        out: list[Hit] = []
         seen: set[tuple[int, str]] = set()
         n = len(s)
         for i in range(n - 2):
@@ -230,14 +177,14 @@ class Matcher(AddressIndex):
                             continue
                         seen.add((i, name))
                         sub = self._substitution(piece[j], name, j)
-                        out.extend(_Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA)
+                        out.extend(Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA)
         return out + self._scan_gaps(s)
 
-    def _scan_gaps(self, s: str, lo: int = 0, hi: int | None = None) -> list[_Hit]:
+    def _scan_gaps(self, s: str, lo: int = 0, hi: int | None = None) -> list[Hit]:
         """Names written with one character left out (星河花园 for 星河湾花园) or one too many
         inside (星河苑苑 is not a name, 星河大苑 for 星河苑), within s[lo:hi]: the rarer typos,
         looked for only when nothing else was found, or (robust) around a name found exactly."""
-        out: list[_Hit] = []
+        out: list[Hit] = []
         hi = len(s) if hi is None else hi
         run = 0  # name characters from i on, up to hi
         runs = [0] * (hi - lo + 1)
@@ -259,18 +206,16 @@ class Matcher(AddressIndex):
                         names = [x for j in range(1, width - 1) if (x := piece[:j] + piece[j + 1 :]) in self.names]
                     for name in names:
                         out.extend(
-                            _Hit(i, i + width, k, ident, f * GAP_FACTOR)
-                            for k, ident, f in self.names[name]
-                            if k != AREA
+                            Hit(i, i + width, k, ident, f * GAP_FACTOR) for k, ident, f in self.names[name] if k != AREA
                         )
         return out
 
-    def _candidates(self, s: str, hits: Sequence[_Hit]) -> list[tuple[int, float, int]]:
+    def _candidates(self, s: str, hits: Sequence[Hit]) -> list[tuple[int, float, int]]:
         """(address index, score factor, where its tail starts) for every reading of the hits.
         A name that refines or confirms a reading already found (星河路88号 … 星河苑) merges
         with it, and then the other readings of both names are dropped."""
         cands: dict[int, list[float]] = {}  # index -> [factor, end, hit number]
-        groups: dict[tuple[int, int], list[_Hit]] = {}
+        groups: dict[tuple[int, int], list[Hit]] = {}
         for h in hits:  # the readings of one name at one place compete with each other
             groups.setdefault((h.start, h.end), []).append(h)
         for n, group in enumerate(groups.values()):
@@ -379,26 +324,7 @@ def _namechar(c: str) -> bool:
     return c > "\u2e7f" and c != "号"  # CJK (names), not digits, letters, spaces, dashes or 号
 
 
-def _longest_first(s: str, names: Mapping[str, object], first: Mapping[str, tuple[int, ...]]) -> list[tuple[int, int]]:
-    """(start, length) of the names of `names` in `s`, the longest at each place, left to right."""
-    found: list[tuple[int, int]] = []
-    i, n = 0, len(s)
-    while i < n - 1:
-        step = 1
-        for ln in first.get(s[i : i + 2], ()):
-            if i + ln <= n and s[i : i + ln] in names:
-                found.append((i, ln))
-                step = ln
-                break
-        i += step
-    return found
-
-
-def _inside(h: _Hit, o: _Hit) -> bool:
-    return o.start <= h.start and h.end <= o.end and o.end - o.start > h.end - h.start
-
-
-def _longest(hits: list[_Hit]) -> list[_Hit]:
+def _longest(hits: list[Hit]) -> list[Hit]:
     """Drop readings lying inside a longer one (越山林家雅苑: 越秀林家雅苑 mistyped, not 严家雅苑)."""
     return [
         h
