@@ -62,14 +62,14 @@ class Matcher(FormsReader):
         for h in hits:  # 中田云会公寓: 中天云会公寓 as it sounds, or 云会公寓 after a stray word
             if any(inside(h, f) for f in forms):
                 h.factor = min(h.factor, TYPO_FACTOR)
-        hits += forms
-        if not any(h.kind != AREA for h in hits):
-            hits += _longest(self._scan_typos(s))
+        if not any(h.kind != AREA for h in hits):  # forms alone do not rule out a typo (东桥弄: 星桥弄? 洞桥弄?)
+            typos = _longest(self._scan_typos(s))
         else:
+            hits += forms
             typos = self._typos_around(s, hits)
-            if forms and typos:  # a popular or sound-alike name inside a longer name with a typo is part of it
-                hits = [h for h in hits if h not in forms or not any(inside(h, t) for t in typos)]
-            hits += typos
+            hits = [h for h in hits if h not in forms]
+        # a popular or sound-alike name inside a longer name read with a typo is part of it
+        hits += [f for f in forms if not any(inside(f, t) for t in typos)] + typos
         areas = [self.area_codes[h.ident] for h in hits if h.kind == AREA]
         cands = self._candidates(s, [h for h in hits if h.kind != AREA])
         scored: dict[int, tuple[float, list[int]]] = {}

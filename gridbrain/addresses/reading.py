@@ -12,7 +12,8 @@ from gridbrain.addresses.forms import lookalikes
 from gridbrain.addresses.index import AREA, ROAD_NAME, AddressIndex
 
 TYPO_FACTOR = 0.85  # a name found with one character wrong
-HOMOPHONE_FACTOR = 0.93  # per character of a name written with another of the same sound (同音字)
+HOMOPHONE_FACTOR = 0.93  # a name written with a character of the same sound (同音字)
+MORE_HOMOPHONES_FACTOR = 0.88  # per homophone after the first: two are rarer than one, or a gap
 SIMILAR_FACTOR = 0.92  # one character of a name replaced by a look-alike or a homophone (形近字)
 SUFFIX_FACTOR = 0.8  # on top of TYPO_FACTOR: the last character of a road name (路, 街) replaced
 
@@ -52,7 +53,8 @@ class FormsReader(AddressIndex):
             for name in self._sound_names[sounded[at : at + ln]]:
                 if name == written:
                     continue  # found exactly by _scan
-                factor = HOMOPHONE_FACTOR ** sum(a != b for a, b in zip(name, written, strict=True))
+                wrong = sum(a != b for a, b in zip(name, written, strict=True))
+                factor = HOMOPHONE_FACTOR * MORE_HOMOPHONES_FACTOR ** (wrong - 1)
                 out += [Hit(at, at + ln, k, ident, f * factor) for k, ident, f in self.names[name] if k != AREA]
         return out
 
