@@ -82,7 +82,7 @@ def _parameter(raw: Any, where: str) -> Parameter:
     )
 
 
-def _check_value(p: Parameter, op: Op, value: Any, where: str) -> Any:
+def _check_value(p: Parameter, op: Op, value: Any, where: str) -> Any:  # noqa: C901 - one check per parameter type and operator
     """A condition's value must fit its parameter, so a typo in data fails at load, not at dispatch."""
     if op is Op.IN:
         if not isinstance(value, list | tuple) or not value:

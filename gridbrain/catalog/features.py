@@ -35,7 +35,7 @@ def transform(union: FeatureUnion, texts: list[str]) -> Any:
 _analyzers: weakref.WeakKeyDictionary[TfidfVectorizer, Any] = weakref.WeakKeyDictionary()  # built once per model
 
 
-def tfidf(v: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:
+def tfidf(v: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:  # noqa: C901 - the hot path, kept whole (BENCHMARKS.md)
     """A fitted `TfidfVectorizer.transform(texts)`, computed directly: count the analyzer's terms
     that are in the vocabulary, (1 + log) them when `sublinear_tf`, weight by idf, normalise each
     row. Anything else (binary counts, another norm) goes through sklearn."""

@@ -55,7 +55,7 @@ class Stats:
 class Consumer:
     """One consumer process's MQTT client and its store loop."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only settings of one consumer, each with its default
         self,
         engine: Engine,
         *,

@@ -226,19 +226,30 @@ def admit(
     values = _values(raw.get("values"), kind, device_id)
     if isinstance(values, Rejected):
         return values
-    units = raw.get("units")
-    if units is not None:
-        if not isinstance(units, dict):
-            return Rejected(Reason.SCHEMA, "units: an object {measure: unit}", device_id)
-        for name, unit in units.items():
-            m = kind.measures.get(name)
-            if m is not None and unit != m.unit:
-                return Rejected(Reason.UNIT, f"{name} in {unit}, expected {m.unit}", device_id)
+    refused = _check_units(raw.get("units"), kind, device_id) or _check_time(ts, window, device_id)
+    if refused is not None:
+        return refused
+    return Reading(device_id, ts, values)
+
+
+def _check_units(units: object, kind: Any, device_id: str) -> Rejected | None:
+    if units is None:
+        return None
+    if not isinstance(units, dict):
+        return Rejected(Reason.SCHEMA, "units: an object {measure: unit}", device_id)
+    for name, unit in units.items():
+        m = kind.measures.get(name)
+        if m is not None and unit != m.unit:
+            return Rejected(Reason.UNIT, f"{name} in {unit}, expected {m.unit}", device_id)
+    return None
+
+
+def _check_time(ts: datetime, window: Admission, device_id: str) -> Rejected | None:
     if ts > window.now + window.max_future:
         return Rejected(Reason.FUTURE, f"ts {ts.isoformat()} is ahead of {window.now.isoformat()}", device_id)
     if ts < window.now - window.max_age:
         return Rejected(Reason.TOO_OLD, f"ts {ts.isoformat()} older than {window.max_age}", device_id)
-    return Reading(device_id, ts, values)
+    return None
 
 
 def check_topic(topic: str, raw: Mapping[str, Any], devices: Mapping[str, DeviceRef]) -> Rejected | None:

@@ -144,29 +144,8 @@ def evaluate(
         return []
     out: list[Change] = []
     for rule in rules:
-        t = rule.type
-        change: Change | None = None
-        if t == "threshold":
-            measure = str(rule.params.get("measure"))
-            if measure in values:
-                v = values[measure]
-                change = _step(device, rule, st, _cond(rule, v), v, at)
-        elif t == "rate":
-            got = _rate(rule, st, values, at)
-            if got is not None:
-                change = _step(device, rule, st, got[0], got[1], at)
-        elif t == "combination":
-            merged = {m: v[0] for m, v in st.values.items()} | dict(values)
-            conds = rule.params.get("all", [])
-            holds = bool(conds) and all(c["measure"] in merged and _cond_of(c, merged[c["measure"]]) for c in conds)
-            if holds or rule.code in st.rules:
-                change = _step(device, rule, st, holds, None, at)
-        elif t == "inactivity":
-            if any(values.get(m, 0) > 0 for m in rule.params.get("measures", ())):
-                st.last_active = at
-                change = _step(device, rule, st, False, None, at)
-        elif t == "offline" and rule.code in st.rules:
-            change = _step(device, rule, st, False, None, at)
+        step = _STEPS.get(rule.type)
+        change = step(device, rule, st, values, at) if step is not None else None
         if change is not None:
             out.append(change)
     for m, v in values.items():
@@ -175,6 +154,49 @@ def evaluate(
     if st.last_active is None:
         st.last_active = at  # watching starts with the first reading
     return out
+
+
+# --- one reading through one rule, by the rule's type -------------------------------------------
+
+
+def _on_threshold(device: str, rule: Rule, st: DeviceState, values: Mapping[str, float], at: float) -> Change | None:
+    measure = str(rule.params.get("measure"))
+    if measure not in values:
+        return None
+    v = values[measure]
+    return _step(device, rule, st, _cond(rule, v), v, at)
+
+
+def _on_rate(device: str, rule: Rule, st: DeviceState, values: Mapping[str, float], at: float) -> Change | None:
+    got = _rate(rule, st, values, at)
+    return _step(device, rule, st, got[0], got[1], at) if got is not None else None
+
+
+def _on_combination(device: str, rule: Rule, st: DeviceState, values: Mapping[str, float], at: float) -> Change | None:
+    merged = {m: v[0] for m, v in st.values.items()} | dict(values)
+    conds = rule.params.get("all", [])
+    holds = bool(conds) and all(c["measure"] in merged and _cond_of(c, merged[c["measure"]]) for c in conds)
+    return _step(device, rule, st, holds, None, at) if holds or rule.code in st.rules else None
+
+
+def _on_inactivity(device: str, rule: Rule, st: DeviceState, values: Mapping[str, float], at: float) -> Change | None:
+    if not any(values.get(m, 0) > 0 for m in rule.params.get("measures", ())):
+        return None
+    st.last_active = at
+    return _step(device, rule, st, False, None, at)
+
+
+def _on_offline(device: str, rule: Rule, st: DeviceState, values: Mapping[str, float], at: float) -> Change | None:
+    return _step(device, rule, st, False, None, at) if rule.code in st.rules else None
+
+
+_STEPS = {
+    "threshold": _on_threshold,
+    "rate": _on_rate,
+    "combination": _on_combination,
+    "inactivity": _on_inactivity,
+    "offline": _on_offline,
+}
 
 
 def _cond_of(c: Mapping[str, Any], value: float) -> bool:
