@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +14,10 @@ from rich.console import Console
 from gridbrain.config import get_settings
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, make_engine
+
+if TYPE_CHECKING:
+    from gridbrain.addresses.resident import Labelled
+    from gridbrain.addresses.variants import Variant
 
 addresses_app = typer.Typer(help="Standard address library (标准地址库).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -132,15 +137,25 @@ def variants(
     out: Annotated[Path, typer.Argument(help="CSV to write: kind,text,expected_code,expected_level,expected_grid")],
     per_kind: Annotated[int, typer.Option(help="variants of each kind")] = 250,
     seed: Annotated[int, typer.Option(help="random seed")] = 20261124,
+    residents: Annotated[
+        bool, typer.Option(help="the residents' set instead (resident.py: homophones, traditional, ...)")
+    ] = False,
 ) -> None:
     """Write the labelled set of messy address variants generated from the library."""
     from gridbrain.addresses.matcher import matcher_for
+    from gridbrain.addresses.resident import generate_resident
     from gridbrain.addresses.variants import generate, load_rows
 
     engine = make_engine(get_settings().database_url)
+    items: Sequence[Variant | Labelled]
     with engine.connect() as conn:
-        rows, aliases = load_rows(conn, per_kind * 4, seed)
-    items = generate(matcher_for(engine), rows, aliases, per_kind=per_kind, seed=seed)
+        if residents:
+            made = generate_resident(conn, per_kind=per_kind, seed=seed)
+            items = made.variants + made.ambiguous
+        else:
+            rows, aliases = load_rows(conn, per_kind * 4, seed)
+    if not residents:
+        items = generate(matcher_for(engine), rows, aliases, per_kind=per_kind, seed=seed)
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(("kind", "text", "expected_code", "expected_level", "expected_grid"))

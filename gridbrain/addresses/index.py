@@ -13,13 +13,14 @@ for typos.
 
 from __future__ import annotations
 
-import math
 from array import array
 from typing import Generic, TypeVar
 
 import h3
 
+from gridbrain.addresses.forms import brands, popular_names, simplify_table, sound_table
 from gridbrain.addresses.model import LEVELS, MAX_ALTERNATIVES, Candidate, Level, MatchResult, label_token, normalize
+from gridbrain.areas.model import haversine_m
 from gridbrain.core.codes import AreaLevel
 
 ROAD, DOOR, COMPOUND, BUILDING, UNIT, ROOM = range(1, 7)  # depths, as Level.depth
@@ -28,6 +29,7 @@ _TOK = 1 << 22  # label ids stay below this
 AREA, ROAD_NAME, NODE = 0, 1, 2  # kinds of a name found in text
 
 ALIAS_FACTOR = 0.95  # a former name or a well-known place rather than the standard name
+POPULAR_FACTOR = 0.92  # a compound by its popular name (its brand or generic word left out)
 REVERSE_RES = 9
 
 
@@ -129,6 +131,13 @@ class IndexBuilder(Generic[IndexT]):
         return self.m
 
 
+def _first_index(names: dict[str, list[str]] | dict[str, list[tuple[int, int, float]]]) -> dict[str, tuple[int, ...]]:
+    first: dict[str, set[int]] = {}
+    for name in names:
+        first.setdefault(name[:2], set()).add(len(name))
+    return {c: tuple(sorted(ls, reverse=True)) for c, ls in first.items()}
+
+
 class AddressIndex:
     """The library in flat arrays; `matching.Matcher` adds the reading of texts."""
 
@@ -165,6 +174,14 @@ class AddressIndex:
         self._dropped: dict[str, list[str]] = {}  # a name with one character left out -> names
         self._cells: dict[str, list[int]] = {}
         self._structural: list[str] = []
+        # residents' forms (forms.py): read only when the matcher is `robust`
+        self._simplify: dict[int, str] = {}
+        self._sound: dict[int, str] = {}
+        self._sound_names: dict[str, list[str]] = {}  # sound key -> names
+        self._sound_first: dict[str, tuple[int, ...]] = {}
+        self._popular: dict[str, list[tuple[int, int, float]]] = {}  # popular name -> entries of the compound
+        self._popular_first: dict[str, tuple[int, ...]] = {}
+        self._brands: set[str] = set()
 
     # --- building ---------------------------------------------------------------------------
 
@@ -239,6 +256,24 @@ class AddressIndex:
         self._typo_lengths = tuple(sorted({len(n) for n in self._structural}, reverse=True))
         self._typo_second = {c: tuple(ls) for c, ls in typo_second.items()}
         self._tok_cache.clear()
+        self._finish_forms()
+
+    def _finish_forms(self) -> None:
+        """Keys for the residents' forms: sound keys of the names, popular names of compounds."""
+        self._simplify = simplify_table({c for name in self.names for c in name})
+        self._sound = sound_table()
+        for name in self._structural:
+            self._sound_names.setdefault(name.translate(self._sound), []).append(name)
+        compounds = [
+            n for n, es in self.names.items() if any(k == NODE and self.level[i] == COMPOUND for k, i, _ in es)
+        ]
+        self._brands = brands(compounds)
+        others = [n for n, es in self.names.items() if any(k != AREA for k, _, _ in es)]
+        for short, owner in popular_names(compounds, others).items():
+            entries = [(k, i, POPULAR_FACTOR) for k, i, _ in self.names[owner] if k == NODE]
+            self._popular[short] = entries
+        self._sound_first = _first_index(self._sound_names)
+        self._popular_first = _first_index(self._popular)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -318,13 +353,5 @@ class AddressIndex:
             ]
             if len(found) >= limit:
                 break
-        ranked = sorted((_metres(lat, lng, self.lat[i], self.lng[i]), i) for i in found)
+        ranked = sorted((haversine_m(lat, lng, self.lat[i], self.lng[i]), i) for i in found)
         return [(i, d) for d, i in ranked[:limit]]
-
-
-def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine) in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371008.8 * math.asin(math.sqrt(a))

@@ -12,7 +12,6 @@ MATCH_THRESHOLD and beats every rival reading by AMBIGUOUS_MARGIN. Otherwise the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
@@ -25,7 +24,6 @@ from gridbrain.addresses.index import (
     ROAD_NAME,
     ROOM,
     UNIT,
-    AddressIndex,
 )
 from gridbrain.addresses.model import (
     MATCH_THRESHOLD,
@@ -37,9 +35,9 @@ from gridbrain.addresses.model import (
     normalize,
     parse_tail,
 )
+from gridbrain.addresses.reading import TYPO_FACTOR, FormsReader, Hit, inside
 from gridbrain.core.codes import area_prefix
 
-TYPO_FACTOR = 0.85  # a name found with one character wrong
 GAP_FACTOR = 0.78  # a name found with one character left out or added: rarer than a wrong one
 MISSING_FACTOR = 0.85  # per level the text names but the library does not have
 AREA_CONFLICT_FACTOR = 0.8  # the text names a street/community that neither the address nor its parents are in
@@ -47,16 +45,7 @@ AMBIGUOUS_MARGIN = 0.05
 DEPTH_BONUS = 0.02  # between rival readings, the more specific one wins by a little
 
 
-@dataclass
-class _Hit:
-    start: int
-    end: int
-    kind: int
-    ident: int
-    factor: float
-
-
-class Matcher(AddressIndex):
+class Matcher(FormsReader):
     """Free text -> the standard address it stands for. Build with `IndexBuilder(Matcher())`."""
 
     def match_many(self, texts: Iterable[str], scope: str | None = None) -> list[MatchResult]:
@@ -65,12 +54,22 @@ class Matcher(AddressIndex):
     def match(self, text: str, scope: str | None = None) -> MatchResult:
         """The best standard address for `text`; `scope` (an area prefix) keeps only addresses
         inside that area. Unresolved, with candidates, when the best is not clearly right."""
+        if self.robust:
+            text = text.translate(self._simplify)
         s = normalize(text)
         hits = self._scan(s)
-        if not any(h.kind != AREA for h in hits):
-            hits += _longest(self._scan_typos(s))
+        forms = self._scan_forms(s, hits) if self.robust else []
+        for h in hits:  # 中田云会公寓: 中天云会公寓 as it sounds, or 云会公寓 after a stray word
+            if any(inside(h, f) for f in forms):
+                h.factor = min(h.factor, TYPO_FACTOR)
+        if not any(h.kind != AREA for h in hits):  # forms alone do not rule out a typo (东桥弄: 星桥弄? 洞桥弄?)
+            typos = _longest(self._scan_typos(s))
         else:
-            hits += self._typos_around(s, hits)
+            hits += forms
+            typos = self._typos_around(s, hits)
+            hits = [h for h in hits if h not in forms]
+        # a popular or sound-alike name inside a longer name read with a typo is part of it
+        hits += [f for f in forms if not any(inside(f, t) for t in typos)] + typos
         areas = [self.area_codes[h.ident] for h in hits if h.kind == AREA]
         cands = self._candidates(s, [h for h in hits if h.kind != AREA])
         scored: dict[int, tuple[float, list[int]]] = {}
@@ -98,9 +97,9 @@ class Matcher(AddressIndex):
         # with n readings equally good, the chance the best one is meant is about 1/n
         return MatchResult.unresolved(score / (tied + 1), [self.candidate(best, score), *alternatives])
 
-    def _scan(self, s: str) -> list[_Hit]:
+    def _scan(self, s: str) -> list[Hit]:
         """Names found exactly, longest first at each place, left to right."""
-        hits: list[_Hit] = []
+        hits: list[Hit] = []
         i, n = 0, len(s)
         names, first = self.names, self._first
         while i < n - 1:
@@ -109,7 +108,7 @@ class Matcher(AddressIndex):
                 for ln in lens:
                     found = names.get(s[i : i + ln]) if i + ln <= n else None
                     if found:
-                        hits.extend(_Hit(i, i + ln, k, ident, f) for k, ident, f in found)
+                        hits.extend(Hit(i, i + ln, k, ident, f) for k, ident, f in found)
                         i += ln
                         break
                 else:
@@ -118,12 +117,12 @@ class Matcher(AddressIndex):
                 i += 1
         return hits
 
-    def _typos_around(self, s: str, hits: list[_Hit]) -> list[_Hit]:
+    def _typos_around(self, s: str, hits: list[Hit]) -> list[Hit]:
         """A name found exactly, next to other name characters, may be part of a longer name
         written with one character wrong (福科银杏苑: 银杏苑, or 万科银杏苑 mistyped; 祥生柳营新苑:
         柳营新苑, or 祥生柳营雅苑 mistyped). Such a longer reading is added, and the exact one then
         counts as no surer than it."""
-        out: list[_Hit] = []
+        out: list[Hit] = []
         covered: set[int] = set()
         for h in hits:
             covered.update(range(h.start, h.end))
@@ -147,17 +146,21 @@ class Matcher(AddressIndex):
                     piece = s[i : i + ln]
                     for j in range(ln):  # the wrong character may be inside the exact name too
                         for name in self._typo.get(piece[:j] + "\0" + piece[j + 1 :], ()):
+                            sub = self._substitution(piece[j], name, j)
                             out.extend(
-                                _Hit(i, i + ln, k, ident, f * TYPO_FACTOR)
-                                for k, ident, f in self.names[name]
-                                if k != AREA
+                                Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA
                             )
             if len(out) > before:
                 h.factor = min(h.factor, TYPO_FACTOR)
+            if self.robust:  # 旭辉园北湖里: 北湖里, or 旭辉北湖里 with a character too many
+                gaps = [g for g in self._scan_gaps(s, left, right) if inside(h, g)]
+                if gaps:
+                    out += gaps
+                    h.factor = min(h.factor, GAP_FACTOR)
         return out
 
-    def _scan_typos(self, s: str) -> list[_Hit]:
-        out: list[_Hit] = []
+    def _scan_typos(self, s: str) -> list[Hit]:
+        out: list[Hit] = []
         seen: set[tuple[int, str]] = set()
         n = len(s)
         for i in range(n - 2):
@@ -173,43 +176,46 @@ class Matcher(AddressIndex):
                         if (i, name) in seen:
                             continue
                         seen.add((i, name))
-                        out.extend(
-                            _Hit(i, i + ln, k, ident, f * TYPO_FACTOR) for k, ident, f in self.names[name] if k != AREA
-                        )
+                        sub = self._substitution(piece[j], name, j)
+                        out.extend(Hit(i, i + ln, k, ident, f * sub) for k, ident, f in self.names[name] if k != AREA)
         return out + self._scan_gaps(s)
 
-    def _scan_gaps(self, s: str) -> list[_Hit]:
+    def _scan_gaps(self, s: str, lo: int = 0, hi: int | None = None) -> list[Hit]:
         """Names written with one character left out (星河花园 for 星河湾花园) or one too many
-        inside (星河苑苑 is not a name, 星河大苑 for 星河苑): the rarer typos, looked for only when
-        nothing else was found."""
-        out: list[_Hit] = []
-        n = len(s)
-        for i in range(n - 2):
-            if not _namechar(s[i]):
+        inside (星河苑苑 is not a name, 星河大苑 for 星河苑), within s[lo:hi]: the rarer typos,
+        looked for only when nothing else was found, or (robust) around a name found exactly."""
+        out: list[Hit] = []
+        hi = len(s) if hi is None else hi
+        run = 0  # name characters from i on, up to hi
+        runs = [0] * (hi - lo + 1)
+        for i in range(hi - 1, lo - 1, -1):
+            run = run + 1 if _namechar(s[i]) else 0
+            runs[i - lo] = run
+        for i in range(lo, hi - 2):
+            free = runs[i - lo]
+            if free < 3:
                 continue
             for ln in self._typo_lengths:
                 for width, short in ((ln - 1, True), (ln + 1, False)):
-                    piece = s[i : i + width]
-                    if len(piece) != width or width < 3 or not all(map(_namechar, piece)):
+                    if width < 3 or width > free:
                         continue
+                    piece = s[i : i + width]
                     if short:
                         names = [x for x in self._dropped.get(piece, ()) if len(x) == ln]
                     else:
                         names = [x for j in range(1, width - 1) if (x := piece[:j] + piece[j + 1 :]) in self.names]
                     for name in names:
                         out.extend(
-                            _Hit(i, i + width, k, ident, f * GAP_FACTOR)
-                            for k, ident, f in self.names[name]
-                            if k != AREA
+                            Hit(i, i + width, k, ident, f * GAP_FACTOR) for k, ident, f in self.names[name] if k != AREA
                         )
         return out
 
-    def _candidates(self, s: str, hits: Sequence[_Hit]) -> list[tuple[int, float, int]]:
+    def _candidates(self, s: str, hits: Sequence[Hit]) -> list[tuple[int, float, int]]:
         """(address index, score factor, where its tail starts) for every reading of the hits.
         A name that refines or confirms a reading already found (星河路88号 … 星河苑) merges
         with it, and then the other readings of both names are dropped."""
         cands: dict[int, list[float]] = {}  # index -> [factor, end, hit number]
-        groups: dict[tuple[int, int], list[_Hit]] = {}
+        groups: dict[tuple[int, int], list[Hit]] = {}
         for h in hits:  # the readings of one name at one place compete with each other
             groups.setdefault((h.start, h.end), []).append(h)
         for n, group in enumerate(groups.values()):
@@ -318,7 +324,7 @@ def _namechar(c: str) -> bool:
     return c > "\u2e7f" and c != "号"  # CJK (names), not digits, letters, spaces, dashes or 号
 
 
-def _longest(hits: list[_Hit]) -> list[_Hit]:
+def _longest(hits: list[Hit]) -> list[Hit]:
     """Drop readings lying inside a longer one (越山林家雅苑: 越秀林家雅苑 mistyped, not 严家雅苑)."""
     return [
         h

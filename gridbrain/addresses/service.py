@@ -180,73 +180,103 @@ def import_csv(
     are left out). `reopen()` gives the second pass a fresh stream; without it the rows of the
     first pass are kept in memory."""
     report = ImportReport()
-    grids = {r.code for r in uow.execute(sa.select(areas.c.code).where(areas.c.level == int(AreaLevel.GRID)))}
-    names = {r.code: r.name for r in uow.execute(sa.select(areas.c.code, areas.c.name))}
-    seen: dict[str, str] = {}  # code -> level, for rows of this file that passed
-    kept: list[dict[str, str | None]] | None = None if reopen else []
-    bad: set[str] = set()
-    loc = locator.locator_for(uow.engine, uow.conn)
+    check = _Check(uow, keep=not reopen)
     for chunk in _chunks(_rows(stream), _IMPORT_BATCH):
+        check.chunk(uow, chunk, report)
+    if report.error_count and not skip_invalid:
+        return report
+    second = check.kept if check.kept is not None else (r for _, r in _rows(reopen()))
+    _insert(uow, check, second, report)
+    audit.record(
+        uow,
+        "addresses:library:imported",
+        actor=actor,
+        detail={
+            "rows": report.rows,
+            "imported": report.imported,
+            "aliases": report.aliases,
+            "errors": report.error_count,
+        },
+    )
+    uow.commit()
+    matchers.invalidate(uow.engine)
+    return report
+
+
+class _Check:
+    """The first pass of an import: every row checked, the good ones remembered."""
+
+    def __init__(self, uow: UnitOfWork, *, keep: bool) -> None:
+        self.grids = {r.code for r in uow.execute(sa.select(areas.c.code).where(areas.c.level == int(AreaLevel.GRID)))}
+        self.names = {r.code: r.name for r in uow.execute(sa.select(areas.c.code, areas.c.name))}
+        self.seen: dict[str, str] = {}  # code -> level, for rows of this file that passed
+        self.kept: list[dict[str, str | None]] | None = [] if keep else None
+        self.bad: set[str] = set()
+        self.loc = locator.locator_for(uow.engine, uow.conn)
+
+    def chunk(self, uow: UnitOfWork, chunk: list[tuple[int, dict[str, str | None]]], report: ImportReport) -> None:
         outside = {r.get("parent_code") for _, r in chunk} | {r.get("code") for _, r in chunk}
-        outside -= seen.keys()
+        outside -= self.seen.keys()
         outside.discard(None)
-        known = (
-            {
-                r.code: r.level
-                for r in uow.execute(
-                    sa.select(addresses.c.code, addresses.c.level).where(addresses.c.code.in_(outside))
-                )
-            }
-            if outside
-            else {}
-        )
+        known: dict[str, str] = {}
+        if outside:
+            query = sa.select(addresses.c.code, addresses.c.level).where(addresses.c.code.in_(outside))
+            known = {r.code: r.level for r in uow.execute(query)}
         for line, row in chunk:
             report.rows += 1
-            problems = check_row(row)
+            problems = self.problems(row, known)
             code = row.get("code")
-            if code in seen or code in known:
-                problems.append(("code", "unique: already in the library or earlier in the file"))
-            parent = row.get("parent_code")
-            if parent and not problems:
-                plevel = seen.get(parent) or known.get(parent)
-                if plevel is None:
-                    problems.append(("parent_code", "must name an address earlier in the file or in the library"))
-                elif Level(plevel) not in PARENT_LEVELS[Level(row["level"] or "")]:
-                    problems.append(("parent_code", f"a {row['level']} cannot be under a {plevel}"))
-            if not problems and not row.get("grid_code"):
-                hit = loc.locate(float(row["lat"] or 0), float(row["lng"] or 0))
-                if hit is None:
-                    problems.append(("grid_code", "missing, and the point lies in no grid"))
-                else:
-                    row["grid_code"] = hit.grid_code
-            if not problems and row["grid_code"] not in grids:
-                problems.append(("grid_code", "must be a grid of the area tree"))
-            for alias in (row.get("aliases") or "").split("|"):
-                if alias and (":" not in alias or alias.split(":", 1)[0] not in set(AliasKind)):
-                    problems.append(("aliases", "kind:alias separated by |, kind one of former, compound, poi"))
             if problems:
-                bad.add(code or f"line {line}")
+                self.bad.add(code or f"line {line}")
                 for fld, rule in problems:
                     report.add_error(line, code, fld, rule)
                 continue
-            seen[code or ""] = row["level"] or ""
-            if kept is not None:
-                kept.append(row)
-    if report.error_count and not skip_invalid:
-        return report
-    second = kept if kept is not None else (r for _, r in _rows(reopen()))
+            self.seen[code or ""] = row["level"] or ""
+            if self.kept is not None:
+                self.kept.append(row)
+
+    def problems(self, row: dict[str, str | None], known: dict[str, str]) -> list[tuple[str, str]]:
+        """The (field, rule) pairs the row breaks, the library and the file so far considered;
+        fills in the grid of a row that has none from its point."""
+        problems = check_row(row)
+        code = row.get("code")
+        if code in self.seen or code in known:
+            problems.append(("code", "unique: already in the library or earlier in the file"))
+        parent = row.get("parent_code")
+        if parent and not problems:
+            plevel = self.seen.get(parent) or known.get(parent)
+            if plevel is None:
+                problems.append(("parent_code", "must name an address earlier in the file or in the library"))
+            elif Level(plevel) not in PARENT_LEVELS[Level(row["level"] or "")]:
+                problems.append(("parent_code", f"a {row['level']} cannot be under a {plevel}"))
+        if not problems and not row.get("grid_code"):
+            hit = self.loc.locate(float(row["lat"] or 0), float(row["lng"] or 0))
+            if hit is None:
+                problems.append(("grid_code", "missing, and the point lies in no grid"))
+            else:
+                row["grid_code"] = hit.grid_code
+        if not problems and row["grid_code"] not in self.grids:
+            problems.append(("grid_code", "must be a grid of the area tree"))
+        for alias in (row.get("aliases") or "").split("|"):
+            if alias and (":" not in alias or alias.split(":", 1)[0] not in set(AliasKind)):
+                problems.append(("aliases", "kind:alias separated by |, kind one of former, compound, poi"))
+        return problems
+
+
+def _insert(uow: UnitOfWork, check: _Check, rows: Iterable[dict[str, str | None]], report: ImportReport) -> None:
+    """The second pass: the rows that passed, inserted in batches with their aliases."""
     batch: list[dict[str, Any]] = []
     alias_batch: list[dict[str, Any]] = []
-    for row in second:
+    for row in rows:
         code = row.get("code")
-        if code not in seen or code in bad:
+        if code not in check.seen or code in check.bad:
             continue
         grid = row.get("grid_code") or ""
         if not grid:  # second pass from a fresh stream: locate again
-            hit = loc.locate(float(row["lat"] or 0), float(row["lng"] or 0))
+            hit = check.loc.locate(float(row["lat"] or 0), float(row["lng"] or 0))
             grid = hit.grid_code if hit else ""
         lat, lng = float(row["lat"] or 0), float(row["lng"] or 0)
-        area_names = [names.get(grid[:n].ljust(12, "0"), "") for n in (2, 4, 6, 9, 12)]
+        area_names = [check.names.get(grid[:n].ljust(12, "0"), "") for n in (2, 4, 6, 9, 12)]
         batch.append(
             {
                 "code": code,
@@ -268,20 +298,6 @@ def import_csv(
         if len(batch) >= _IMPORT_BATCH:
             _flush(uow, batch, alias_batch, report)
     _flush(uow, batch, alias_batch, report)
-    audit.record(
-        uow,
-        "addresses:library:imported",
-        actor=actor,
-        detail={
-            "rows": report.rows,
-            "imported": report.imported,
-            "aliases": report.aliases,
-            "errors": report.error_count,
-        },
-    )
-    uow.commit()
-    matchers.invalidate(uow.engine)
-    return report
 
 
 def _flush(

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query
 
 from gridbrain.catalog import service
 from gridbrain.catalog.classifier import DEFAULT_THRESHOLD
+from gridbrain.catalog.loader import department_names
 from gridbrain.catalog.schemas import (
-    Assignment,
     CatalogDocument,
     CatalogPublic,
     ClassifyBody,
-    ClassifyResult,
+    ClassifyPublic,
     DecideBody,
     DecisionPublic,
     MatterBody,
@@ -92,18 +92,13 @@ def decide(body: DecideBody, user: CurrentUser, uow: UowDep) -> DecisionPublic:
     return DecisionPublic.of(matter, decision)
 
 
-@router.post("/classify", response_model=ClassifyResult)
-def classify(body: ClassifyBody, user: CurrentUser, uow: UowDep) -> ClassifyResult:
-    """The best matter for a report text, its department and level, with confidence and the
-    next best readings; `needs_triage` below the threshold."""
-    readings, triage = service.assignments(uow, body.text, k=body.k, threshold=DEFAULT_THRESHOLD)
-    if not readings:
+@router.post("/classify", response_model=ClassifyPublic)
+def classify(body: ClassifyBody, user: CurrentUser, uow: UowDep) -> ClassifyPublic:
+    """The best matter for a report text: the handler at its level, the responsible and
+    co-operating departments, the next best readings, each problem the text raises (one lead),
+    `needs_triage` below the threshold, and texts outside the catalog (清单外) with their handling."""
+    found = service.classification(uow, body.text, k=body.k, threshold=DEFAULT_THRESHOLD)
+    if not found.readings:
         raise NotFound("no matter of the catalog fits this text")
-    best, *rest = (Assignment(**r) for r in readings)
-    return ClassifyResult(
-        **best.model_dump(),
-        alternatives=rest,
-        needs_triage=triage,
-        threshold=DEFAULT_THRESHOLD,
-        catalog_version=service.active_catalog(uow).version,
-    )
+    version = service.active_catalog(uow).version
+    return ClassifyPublic.of_classification(found, department_names(), DEFAULT_THRESHOLD, version)

@@ -15,25 +15,24 @@ import logging
 import os
 import pickle
 import random
-import re
 import tempfile
 import threading
-import time
-import weakref
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import jieba
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from gridbrain.catalog.loader import GOVERNANCE_DICT, load_labelled_texts
+from gridbrain.catalog import models
+from gridbrain.catalog.features import transform as _transform
+from gridbrain.catalog.loader import load_labelled_texts, load_out_of_catalog
 from gridbrain.catalog.model import Catalog
+from gridbrain.catalog.reading import OUT_LABELS
+from gridbrain.catalog.text import chars, tokenizer, words
 from gridbrain.core.errors import Invalid
 
 MODEL_FORMAT = 1
@@ -43,42 +42,6 @@ DEFAULT_TEMPERATURE = 0.1
 DEFAULT_THRESHOLD = 0.5
 _lock = threading.RLock()
 log = logging.getLogger(__name__)
-_tokenizer: jieba.Tokenizer | None = None
-# Dispatch boilerplate a 12345 operator adds to every record; it says nothing about the matter.
-_BOILERPLATE = re.compile(r"市民来电反映[：:]?|诉求[：:]")
-_PUNCT = re.compile(r"[\s，。！？、；：,.!?;:（）()“”\"'《》【】\-—…]+")
-
-
-def tokenizer() -> jieba.Tokenizer:
-    """One jieba tokenizer per process with the governance dictionary; its cache lives in tmp."""
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                jieba.setLogLevel(logging.WARNING)
-                t = jieba.Tokenizer()
-                t.tmp_dir = tempfile.gettempdir()
-                t.initialize()
-                for line in GOVERNANCE_DICT.read_text(encoding="utf-8").splitlines():
-                    parts = line.split()
-                    if parts and not parts[0].startswith("#"):
-                        t.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
-                _tokenizer = t
-    return _tokenizer
-
-
-def normalise(text: str) -> str:
-    return _BOILERPLATE.sub(" ", text.strip().lower())
-
-
-def words(text: str) -> list[str]:
-    """jieba words without punctuation: the analyzer of the word features."""
-    return [w for w in tokenizer().lcut(normalise(text)) if w.strip() and not _PUNCT.fullmatch(w)]
-
-
-def chars(text: str) -> str:
-    """Text for character n-grams: punctuation becomes a single space so n-grams stay in a clause."""
-    return _PUNCT.sub(" ", normalise(text))
 
 
 def _features() -> FeatureUnion:
@@ -129,60 +92,6 @@ def _scores(pipe: Pipeline, texts: Sequence[str]) -> np.ndarray:
         scores = scores.ravel()
         scores = np.column_stack([-scores, scores])
     return scores
-
-
-def _transform(union: FeatureUnion, texts: list[str]) -> Any:
-    """`union.transform(texts)` without the machinery FeatureUnion and TfidfVectorizer run on
-    every call (joblib, parameter and array validation: milliseconds, whatever the number of
-    texts): the same matrix, built by `_tfidf`."""
-    if union.transformer_weights:
-        return union.transform(texts)
-    parts = [
-        _tfidf(t, texts) if isinstance(t, TfidfVectorizer) else t.transform(texts)
-        for _, t in union.transformer_list
-        if t not in ("drop", None)
-    ]
-    return sparse.hstack(parts, format="csr")
-
-
-_analyzers: weakref.WeakKeyDictionary[TfidfVectorizer, Any] = weakref.WeakKeyDictionary()  # built once per model
-
-
-def _tfidf(v: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:
-    """A fitted `TfidfVectorizer.transform(texts)`, computed directly: count the analyzer's terms
-    that are in the vocabulary, (1 + log) them when `sublinear_tf`, weight by idf, normalise each
-    row. Anything else (binary counts, another norm) goes through sklearn."""
-    if v.binary or v.norm not in ("l2", None) or not v.use_idf:
-        return v.transform(texts)
-    analyze = _analyzers.get(v)
-    if analyze is None:
-        analyze = _analyzers[v] = v.build_analyzer()
-    vocabulary, idf = v.vocabulary_, v.idf_
-    indptr: list[int] = [0]
-    indices: list[int] = []
-    values: list[int] = []
-    for text in texts:
-        counts: dict[int, int] = {}
-        for term in analyze(text):
-            j = vocabulary.get(term)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        indices.extend(counts)
-        values.extend(counts.values())
-        indptr.append(len(indices))
-    data = np.asarray(values, dtype=np.float64)
-    cols = np.asarray(indices, dtype=np.int32)
-    if v.sublinear_tf:
-        np.log(data, out=data)
-        data += 1.0
-    data *= idf[cols]
-    if v.norm == "l2":
-        for a, b in pairwise(indptr):
-            if b > a:
-                norm = np.sqrt(np.dot(data[a:b], data[a:b]))
-                if norm > 0:
-                    data[a:b] /= norm
-    return sparse.csr_matrix((data, cols, np.asarray(indptr, dtype=np.int32)), shape=(len(texts), len(idf)))
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -334,6 +243,24 @@ def catalog_samples(catalog: Catalog) -> list[tuple[str, str]]:
     return out
 
 
+def training_samples(
+    catalog: Catalog,
+    extra_samples: Iterable[tuple[str, str]] = (),
+    *,
+    labelled: Iterable[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """Every (text, label) the classifier trains on: the catalog's own phrasings, the shipped
+    labelled texts and `extra_samples` (corrections, returns, closed work orders). Samples whose
+    matter is no longer in the catalog are dropped, so a retired matter is never suggested again."""
+    if labelled is None:
+        labelled = [(t, c) for t, c, _ in load_labelled_texts()]
+    samples = catalog_samples(catalog)
+    samples += [(t, c) for t, c in labelled if c in catalog]
+    samples += [(t, c) for t, c in load_out_of_catalog() if c in catalog or c in OUT_LABELS]
+    samples += [(t, c) for t, c in extra_samples if c in catalog]
+    return samples
+
+
 def train_from_catalog(
     catalog: Catalog,
     extra_samples: Iterable[tuple[str, str]] = (),
@@ -341,16 +268,8 @@ def train_from_catalog(
     labelled: Iterable[tuple[str, str]] | None = None,
     calibrate: bool = True,
 ) -> Classifier:
-    """Train on the catalog, the shipped labelled texts and corrections (triage, returns 退单).
-
-    Samples whose matter is no longer in the catalog are dropped, so a retired matter is never
-    suggested again.
-    """
-    if labelled is None:
-        labelled = [(t, c) for t, c, _ in load_labelled_texts()]
-    samples = catalog_samples(catalog)
-    samples += [(t, c) for t, c in labelled if c in catalog]
-    samples += [(t, c) for t, c in extra_samples if c in catalog]
+    """Train on the catalog, the shipped labelled texts and corrections (triage, returns 退单)."""
+    samples = training_samples(catalog, extra_samples, labelled=labelled)
     clf = Classifier(catalog_version=catalog.version)
     return clf.train(samples, calibrate=calibrate)
 
@@ -367,64 +286,60 @@ def held_out_split(
     return train, test
 
 
-def evaluate(
-    samples_train: Iterable[tuple[str, str]],
-    samples_test: Sequence[tuple[str, str]],
-    *,
-    base: Iterable[tuple[str, str]] = (),
-    calibrate: bool = True,
-) -> dict[str, float]:
-    """Train on `base` + `samples_train`, score on `samples_test`: top-1, top-3, texts/s.
-
-    Wall and CPU seconds of training are both reported: on a shared machine the CPU time is
-    the figure that repeats.
-    """
-    started, cpu = time.perf_counter(), time.process_time()
-    clf = Classifier().train([*base, *samples_train], calibrate=calibrate)
-    train_s, train_cpu_s = time.perf_counter() - started, time.process_time() - cpu
-    texts = [t for t, _ in samples_test]
-    started = time.perf_counter()
-    predictions = clf.predict_many(texts, k=3)
-    predict_s = time.perf_counter() - started
-    top1 = sum(p[0][0] == c for p, (_, c) in zip(predictions, samples_test, strict=True))
-    top3 = sum(c in {code for code, _ in p} for p, (_, c) in zip(predictions, samples_test, strict=True))
-    n = max(len(samples_test), 1)
-    return {
-        "top1": top1 / n,
-        "top3": top3 / n,
-        "texts_per_s": len(texts) / predict_s if predict_s > 0 else float("inf"),
-        "train_s": train_s,
-        "train_cpu_s": train_cpu_s,
-        "n_train": float(clf.trained_on),
-        "n_test": float(len(samples_test)),
-    }
-
-
 # --- the process-wide model the event hub asks (`classify`) --------------------------------------
 
 _default: Classifier | None = None
+_pinned = False  # a model given by `use_classifier` (tests, a retrain in this process) is not replaced
+_poller = models.Poller()
 
 
 def model_path() -> Path:
-    """Where `gridbrain catalog retrain` saves the model and every process loads it from."""
-    from gridbrain.config import get_settings
-
-    return Path(get_settings().var_dir) / "models" / "classifier.pkl"
+    """The model of a first run (trained from the shipped data) when no model is published yet."""
+    return models.models_dir() / "classifier.pkl"
 
 
 def use_classifier(clf: Classifier | None) -> None:
-    """Serve this model from `classify` (after a retrain; tests). None: load from disk again."""
-    global _default
+    """Serve this model from `classify` (tests). None: the published model again, from disk."""
+    global _default, _pinned
     with _lock:
-        _default = clf
+        _default, _pinned = clf, clf is not None
+        _poller.reset()
+
+
+def _load_published() -> Classifier | None:
+    version = models.active_version()
+    if version is None:
+        return None
+    path = models.model_file(version)
+    return Classifier.load(path) if path.exists() else None
+
+
+def _follow_published() -> None:
+    """Take a newly published model (another process ran `gridbrain catalog retrain`/`rollback`)."""
+    global _default
+    version = _poller.changed(models.models_dir())
+    if version is not None:
+        path = models.model_file(version)
+        if path.exists():
+            clf = Classifier.load(path)
+            with _lock:
+                if not _pinned:
+                    _default = clf
+                    log.info("classifier %s is in force", version)
 
 
 def default_classifier() -> Classifier:
-    """The saved model, or — first run, nothing saved yet — one trained from the shipped data and saved."""
+    """The published model; before any is published, the first run's model (trained from the
+    shipped data and saved). Polls for a newly published one."""
     global _default
     if _default is not None:
+        if not _pinned:
+            _follow_published()
         return _default
     with _lock:
+        if _default is None:
+            _poller.changed(models.models_dir())  # remember what is in force now
+            _default = _load_published()
         if _default is None:
             path = model_path()
             if path.exists():
@@ -442,12 +357,26 @@ def default_classifier() -> Classifier:
     return _default
 
 
+def _matters_only(ranked: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    return [(c, p) for c, p in ranked if c not in OUT_LABELS][:k]
+
+
 def classify(text: str, k: int = 3) -> list[tuple[str, float]]:
-    """The top `k` matters for a report text, best first, with confidences (定性 suggestions)."""
-    return default_classifier().predict(text, k)
+    """The top `k` matters for a report text, best first, with confidences (定性 suggestions).
+    Matters only: the pseudo-matters of texts outside the catalog are for `reading.read`."""
+    return classify_many([text], k)[0]
 
 
 def classify_many(texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
     """`classify` for several texts in one pass (a batch of reports): the same answers, at a
     fraction of the cost per text."""
+    if not texts:
+        return []
+    ranked = default_classifier().predict_many(texts, k + len(OUT_LABELS))
+    return [_matters_only(r, k) for r in ranked]
+
+
+def rank_many(texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+    """The model's top `k` labels, pseudo-matters of texts outside the catalog included (what
+    `reading.read` needs to recognise 清单外)."""
     return default_classifier().predict_many(texts, k) if texts else []

@@ -18,13 +18,15 @@ from typing import Any
 
 import yaml
 
-from gridbrain.catalog.model import Catalog, catalog_from_dict
+from gridbrain.catalog.building import catalog_from_dict
+from gridbrain.catalog.model import Catalog
 from gridbrain.core.errors import Invalid
 
 DATA = Path(str(resources.files("gridbrain.catalog") / "data"))
 MATTERS_YAML = DATA / "matters.yaml"
 LABELLED_CSV = DATA / "labelled_texts.csv"
 GOVERNANCE_DICT = DATA / "governance_dict.txt"
+OUT_OF_CATALOG_CSV = DATA / "out_of_catalog.csv"
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -45,11 +47,22 @@ def read_document(path: str | Path | None = None) -> dict[str, Any]:
     return doc
 
 
+def _department_type_rows() -> list[dict[str, Any]]:
+    path = Path(str(resources.files("gridbrain.areas") / "data" / "department_types.yaml"))
+    rows: list[dict[str, Any]] = _read_yaml(path)
+    return rows
+
+
 @cache
 def department_types() -> dict[str, frozenset[str]]:
     """Kinds of department and the levels each exists at (areas/data/department_types.yaml)."""
-    path = Path(str(resources.files("gridbrain.areas") / "data" / "department_types.yaml"))
-    return {str(row["code"]): frozenset(row.get("levels") or ()) for row in _read_yaml(path)}
+    return {str(row["code"]): frozenset(row.get("levels") or ()) for row in _department_type_rows()}
+
+
+@cache
+def department_names() -> dict[str, str]:
+    """Kinds of department by code → name (城管执法, 供水, …)."""
+    return {str(row["code"]): str(row.get("name") or row["code"]) for row in _department_type_rows()}
 
 
 def apply_overrides(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,7 +94,9 @@ def load_catalog(
     if overrides is not None:
         patch = overrides if isinstance(overrides, Mapping) else _read_yaml(Path(overrides))
         doc = apply_overrides(doc, patch)
-    return catalog_from_dict(doc, department_types=types if types is not None else department_types())
+    return catalog_from_dict(
+        doc, department_types=types if types is not None else department_types(), department_names=department_names()
+    )
 
 
 @cache
@@ -98,3 +113,10 @@ def load_labelled_texts(path: str | Path | None = None) -> list[tuple[str, str, 
             for row in csv.DictReader(f)
             if row.get("text") and row.get("matter_code")
         ]
+
+
+def load_out_of_catalog(path: str | Path | None = None) -> list[tuple[str, str]]:
+    """Training texts outside the catalog as (text, label): a pseudo-matter (_consultation,
+    _other_level) or the catalog's 感谢表扬 matter. Written apart from the evaluation set."""
+    with open(Path(path) if path else OUT_OF_CATALOG_CSV, encoding="utf-8", newline="") as f:
+        return [(row["text"], row["label"]) for row in csv.DictReader(f) if row.get("text") and row.get("label")]

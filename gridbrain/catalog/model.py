@@ -4,10 +4,16 @@ A matter says what a report is about, which parameters to ask, and — through o
 level rules — which level handles it (网格 / 社区 / 街道 / 区) and which kind of department acts
 there. Choosing the matter and its parameters decides nature and responsibility at once, so
 `decide` must be deterministic and never evaluate code taken from data.
+
+Beside the handler at the decided level, every matter names the department type responsible for
+it (主责) and the ones that co-operate (配合, 属地, 监管), with rules where the lead depends on a
+parameter (a pipe inside a compound is the property manager's, on public land the water company's).
+Building matters from plain data (YAML, JSON bodies) lives in `building.py`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -46,6 +52,24 @@ class Op(StrEnum):
     IN = "in"
 
 
+class CoRole(StrEnum):
+    """How a co-operating department takes part (配合部门的角色)."""
+
+    COOPERATE = "配合"
+    TERRITORIAL = "属地"  # the street / community where it happens (属地管理)
+    SUPERVISE = "监管"  # the regulator of the trade or the site (行业监管)
+
+
+class Handling(StrEnum):
+    """Where a report goes (处置方式)."""
+
+    ROUTE = "route"  # to the responsible department's work queue
+    TRIAGE = "triage"  # a person chooses the matter (人工分拣)
+    ANSWER = "answer"  # a consultation answered, no department queue
+    THANK = "thank"  # praise recorded and thanked
+    FORWARD = "forward"  # forwarded to the level of government it belongs to
+
+
 class TimeUnit(StrEnum):
     WORKING_HOURS = "working_hours"
     WORKING_DAYS = "working_days"
@@ -53,11 +77,11 @@ class TimeUnit(StrEnum):
     DAYS = "days"
 
 
-_ORDERING = {Op.GT, Op.GE, Op.LT, Op.LE}
-_NUMERIC = {ParamType.NUMBER, ParamType.INTEGER}
 _TRUE = {"true", "1", "yes", "y", "是", "有"}
 _FALSE = {"false", "0", "no", "n", "否", "无"}
 TEXT_MAX = 500
+# A catalog version name: letters, digits and . _ + - (e.g. 2026.11.1, 2026.11.1+2), at most 40.
+VERSION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -122,9 +146,62 @@ class LevelRule:
     any: tuple[Condition, ...] = ()
 
     def matches(self, params: Mapping[str, Any]) -> bool:
-        if not all(c.holds(params) for c in self.all):
-            return False
-        return not self.any or any(c.holds(params) for c in self.any)
+        return _all_and_any(self.all, self.any, params)
+
+
+def _all_and_any(all_: Sequence[Condition], any_: Sequence[Condition], params: Mapping[str, Any]) -> bool:
+    if not all(c.holds(params) for c in all_):
+        return False
+    return not any_ or any(c.holds(params) for c in any_)
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    """A kind of department (department type code and its name, e.g. water_supply 供水)."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CoDepartment:
+    """A department that co-operates on a matter, and how (配合部门)."""
+
+    code: str
+    name: str
+    role: CoRole
+
+
+@dataclass(frozen=True)
+class LeadRule:
+    """The lead is `lead` when every `all` condition holds and, if `any` is given, one of them does."""
+
+    lead: DepartmentRef
+    all: tuple[Condition, ...] = ()
+    any: tuple[Condition, ...] = ()
+
+    def matches(self, params: Mapping[str, Any]) -> bool:
+        return _all_and_any(self.all, self.any, params)
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """Who answers for a matter (主责) and who co-operates (配合), whatever the handling level."""
+
+    lead: DepartmentRef
+    co: tuple[CoDepartment, ...] = ()
+    rules: tuple[LeadRule, ...] = ()
+    note: str | None = None
+
+    def resolve(self, params: Mapping[str, Any]) -> tuple[DepartmentRef, tuple[CoDepartment, ...]]:
+        """The lead for these parameters (first matching rule, else the default lead) and the
+        co-operating departments; a default lead displaced by a rule co-operates (配合)."""
+        for rule in self.rules:
+            if rule.matches(params):
+                co = [CoDepartment(self.lead.code, self.lead.name, CoRole.COOPERATE)]
+                co += [c for c in self.co if c.code != rule.lead.code]
+                return rule.lead, tuple(co)
+        return self.lead, self.co
 
 
 @dataclass(frozen=True)
@@ -144,6 +221,16 @@ class Matter:
     level_rules: tuple[LevelRule, ...] = ()
     disposal_by_nature: Mapping[Nature, Deadline] = field(default_factory=dict)
     grid_list: bool = False
+    responsibility: Responsibility | None = None
+    handling: Handling | None = None  # answer / thank / forward: never a department's work queue
+
+    @property
+    def responsible(self) -> Responsibility:
+        """The matter's responsibility; without one, the department of its highest level leads."""
+        if self.responsibility is not None:
+            return self.responsibility
+        top = max(self.departments, key=lambda lvl: lvl.rank)
+        return Responsibility(DepartmentRef(self.departments[top], self.departments[top]))
 
     def parameter(self, code: str) -> Parameter | None:
         for p in self.parameters:
@@ -160,12 +247,17 @@ class Matter:
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of 定性定责: who handles the event, at which level."""
+    """The outcome of 定性定责: who handles the event at which level (`department_type`, `level`)
+    and who answers for the matter (`responsible_department`, 主责) with its co-operating
+    departments (`co_departments`, 配合). Intake copies these fields into its answer."""
 
     matter_code: str
     level: Level
     department_type: str
     parameters: Mapping[str, Any]
+    responsible_department: DepartmentRef
+    co_departments: tuple[CoDepartment, ...] = ()
+    responsibility_note: str | None = None
 
 
 class Catalog:
@@ -174,12 +266,16 @@ class Catalog:
     def __init__(self, version: str, matters: Iterable[Matter]) -> None:
         if not str(version).strip():
             raise MissingField("version")
+        if not VERSION_NAME.fullmatch(str(version)):
+            raise Invalid("version", "version_name", "a version is 1-40 letters, digits and . _ + - (e.g. 2026.11.1)")
         self.version = str(version)
         self._by_code: dict[str, Matter] = {}
         for i, m in enumerate(matters):
             if m.code in self._by_code:
                 raise Invalid(f"matters[{i}].code", "unique", f"duplicate matter code {m.code}")
             self._by_code[m.code] = m
+        if not self._by_code:
+            raise Invalid("matters", "not_empty", "a catalog holds at least one matter")
 
     def __len__(self) -> int:
         return len(self._by_code)
@@ -283,244 +379,21 @@ def dispatch_level(matter: Matter, params: Mapping[str, Any]) -> Level:
 
 
 def decide(matter: Matter, params: Mapping[str, Any] | None = None) -> Decision:
-    """定性定责 for a reporter who chose the matter: level and department type, deterministic."""
+    """定性定责 for a reporter who chose the matter: level, handler and responsible departments."""
     clean = validate_parameters(matter, params)
     level = dispatch_level(matter, clean)
-    return Decision(matter.code, level, matter.departments[level], clean)
+    responsibility = matter.responsible
+    lead, co = responsibility.resolve(clean)
+    return Decision(matter.code, level, matter.departments[level], clean, lead, co, responsibility.note)
 
 
-# --- building from plain data (YAML, JSON bodies) --------------------------------------------
+_BUILDING = frozenset({"matter_from_dict", "catalog_from_dict", "matter_to_dict", "catalog_to_dict"})
 
 
-def _enum(cls: type[StrEnum], raw: Any, where: str, rule: str) -> Any:
-    try:
-        return cls(raw)
-    except ValueError:
-        allowed = ", ".join(m.value for m in cls)
-        raise Invalid(where, rule, f"{where}: {raw!r} is not one of {allowed}") from None
+def __getattr__(name: str) -> Any:
+    """The builders moved to `building.py`; callers that import them from here still get them."""
+    if name in _BUILDING:
+        from gridbrain.catalog import building
 
-
-def _text(d: Mapping[str, Any], key: str, where: str) -> str:
-    raw = d.get(key)
-    if raw is None or not str(raw).strip():
-        raise MissingField(f"{where}.{key}")
-    return str(raw).strip()
-
-
-def _deadline(raw: Any, where: str) -> Deadline:
-    if not isinstance(raw, Mapping):
-        raise Invalid(where, "deadline", f"{where} must be {{value, unit}}")
-    value = raw.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise Invalid(f"{where}.value", "positive", f"{where}.value must be a positive number")
-    return Deadline(float(value), _enum(TimeUnit, raw.get("unit"), f"{where}.unit", "time_unit"))
-
-
-def _parameter(raw: Any, where: str) -> Parameter:
-    if not isinstance(raw, Mapping):
-        raise Invalid(where, "mapping")
-    ptype = _enum(ParamType, raw.get("type"), f"{where}.type", "parameter_type")
-    choices = tuple(str(c) for c in raw.get("choices") or ())
-    if ptype is ParamType.CHOICE and not choices:
-        raise Invalid(f"{where}.choices", "required", f"{where}: a choice parameter needs choices")
-    code = _text(raw, "code", where)
-    if not code.isidentifier():
-        raise Invalid(f"{where}.code", "identifier", f"{where}.code {code!r} is not an identifier")
-    return Parameter(
-        code=code,
-        name=_text(raw, "name", where),
-        type=ptype,
-        required=bool(raw.get("required", False)),
-        choices=choices,
-        minimum=raw.get("min"),
-        maximum=raw.get("max"),
-    )
-
-
-def _check_value(p: Parameter, op: Op, value: Any, where: str) -> Any:
-    """A condition's value must fit its parameter, so a typo in data fails at load, not at dispatch."""
-    if op is Op.IN:
-        if not isinstance(value, list | tuple) or not value:
-            raise Invalid(f"{where}.in", "list", f"{where}: 'in' needs a non-empty list")
-        return tuple(_check_value(p, Op.EQ, v, where) for v in value)
-    if op in _ORDERING and p.type not in _NUMERIC:
-        raise Invalid(f"{where}.{op}", "operator_type", f"{where}: {op} needs a number parameter")
-    if p.type in _NUMERIC:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Invalid(f"{where}.{op}", "number", f"{where}: {p.code} compares with numbers")
-    elif p.type is ParamType.BOOLEAN:
-        if not isinstance(value, bool):
-            raise Invalid(f"{where}.{op}", "boolean", f"{where}: {p.code} compares with true/false")
-    elif p.type is ParamType.CHOICE:
-        if value not in p.choices:
-            raise Invalid(f"{where}.{op}", "choice", f"{where}: {value!r} is not a choice of {p.code}")
-    elif not isinstance(value, str):
-        raise Invalid(f"{where}.{op}", "text", f"{where}: {p.code} compares with text")
-    return value
-
-
-def _condition(raw: Any, params: Mapping[str, Parameter], where: str) -> Condition:
-    if not isinstance(raw, Mapping):
-        raise Invalid(where, "mapping")
-    ops = [k for k in raw if k != "param"]
-    if len(ops) != 1:
-        raise Invalid(where, "one_operator", f"{where} needs exactly one of {', '.join(o.value for o in Op)}")
-    op = _enum(Op, ops[0], f"{where}.{ops[0]}", "operator")
-    code = str(raw.get("param", ""))
-    p = params.get(code)
-    if p is None:
-        raise Invalid(f"{where}.param", "unknown_parameter", f"{where}: no parameter {code!r}")
-    return Condition(code, op, _check_value(p, op, raw[ops[0]], where))
-
-
-def _rule(raw: Any, params: Mapping[str, Parameter], where: str) -> LevelRule:
-    if not isinstance(raw, Mapping):
-        raise Invalid(where, "mapping")
-    level = _enum(Level, raw.get("level"), f"{where}.level", "level")
-    all_ = tuple(_condition(c, params, f"{where}.all[{i}]") for i, c in enumerate(raw.get("all") or ()))
-    any_ = tuple(_condition(c, params, f"{where}.any[{i}]") for i, c in enumerate(raw.get("any") or ()))
-    if not all_ and not any_:
-        raise Invalid(where, "conditions", f"{where} has no conditions; use default_level instead")
-    return LevelRule(level, all_, any_)
-
-
-def matter_from_dict(
-    raw: Mapping[str, Any],
-    *,
-    department_types: Mapping[str, Iterable[str]] | None = None,
-    where: str = "matter",
-) -> Matter:
-    """Build and check one matter. `department_types` maps a type code to the levels it exists at."""
-    if not isinstance(raw, Mapping):
-        raise Invalid(where, "mapping")
-    code = _text(raw, "code", where)
-    if not code.isascii() or not code.replace("_", "").replace("-", "").isalnum():
-        raise Invalid(f"{where}.code", "ascii_code", f"{where}.code {code!r} must be ASCII letters/digits")
-    where = f"{where}({code})"
-    parameters = tuple(_parameter(p, f"{where}.parameters[{i}]") for i, p in enumerate(raw.get("parameters") or ()))
-    by_code: dict[str, Parameter] = {}
-    for i, p in enumerate(parameters):
-        if p.code in by_code:
-            raise Invalid(f"{where}.parameters[{i}].code", "unique", f"{where}: parameter {p.code} twice")
-        by_code[p.code] = p
-    rules = tuple(_rule(r, by_code, f"{where}.level_rules[{i}]") for i, r in enumerate(raw.get("level_rules") or ()))
-    default_level = _enum(Level, raw.get("default_level", "grid"), f"{where}.default_level", "level")
-    raw_depts = raw.get("departments")
-    if not isinstance(raw_depts, Mapping) or not raw_depts:
-        raise MissingField(f"{where}.departments")
-    departments = {
-        _enum(Level, lvl, f"{where}.departments.{lvl}", "level"): str(dept) for lvl, dept in raw_depts.items()
-    }
-    for lvl in {default_level, *(r.level for r in rules)}:
-        if lvl not in departments:
-            raise Invalid(
-                f"{where}.departments.{lvl}", "required", f"{where} can land at {lvl} but names no department"
-            )
-    if department_types is not None:
-        for lvl, dept in departments.items():
-            if dept not in department_types:
-                raise Invalid(
-                    f"{where}.departments.{lvl}",
-                    "unknown_department_type",
-                    f"{where}: no department type {dept!r}",
-                )
-            if lvl.value not in set(department_types[dept]):
-                raise Invalid(
-                    f"{where}.departments.{lvl}",
-                    "department_level",
-                    f"{where}: {dept} does not exist at {lvl}",
-                )
-    class_path = tuple(str(c) for c in raw.get("class_path") or ())
-    if not class_path:
-        raise MissingField(f"{where}.class_path")
-    natures = tuple(_enum(Nature, n, f"{where}.natures[{i}]", "nature") for i, n in enumerate(raw.get("natures") or ()))
-    by_nature = {
-        _enum(Nature, n, f"{where}.disposal_by_nature.{n}", "nature"): _deadline(d, f"{where}.disposal_by_nature.{n}")
-        for n, d in (raw.get("disposal_by_nature") or {}).items()
-    }
-    return Matter(
-        code=code,
-        name=_text(raw, "name", where),
-        class_path=class_path,
-        departments=departments,
-        response=_deadline(raw.get("response"), f"{where}.response"),
-        disposal=_deadline(raw.get("disposal"), f"{where}.disposal"),
-        default_level=default_level,
-        examples=tuple(str(e) for e in raw.get("examples") or ()),
-        natures=natures,
-        parameters=parameters,
-        level_rules=rules,
-        disposal_by_nature=by_nature,
-        grid_list=bool(raw.get("grid_list", False)),
-    )
-
-
-def catalog_from_dict(
-    raw: Mapping[str, Any], *, department_types: Mapping[str, Iterable[str]] | None = None
-) -> Catalog:
-    """Build and check a whole catalog: `{version, matters: [...]}`."""
-    if not isinstance(raw, Mapping):
-        raise Invalid("catalog", "mapping", "a catalog is a mapping with version and matters")
-    matters = raw.get("matters")
-    if not isinstance(matters, Sequence) or isinstance(matters, str):
-        raise Invalid("matters", "list", "matters must be a list")
-    version = raw.get("version")
-    if version is None:
-        raise MissingField("version")
-    return Catalog(
-        str(version),
-        (matter_from_dict(m, department_types=department_types, where=f"matters[{i}]") for i, m in enumerate(matters)),
-    )
-
-
-def _deadline_dict(d: Deadline) -> dict[str, Any]:
-    return {"value": int(d.value) if d.value == int(d.value) else d.value, "unit": d.unit.value}
-
-
-def _condition_dict(c: Condition) -> dict[str, Any]:
-    return {"param": c.param, c.op.value: list(c.value) if c.op is Op.IN else c.value}
-
-
-def matter_to_dict(m: Matter) -> dict[str, Any]:
-    """The plain-data form of a matter, as in matters.yaml; `matter_from_dict` reads it back."""
-    params = []
-    for p in m.parameters:
-        d: dict[str, Any] = {"code": p.code, "name": p.name, "type": p.type.value}
-        if p.required:
-            d["required"] = True
-        if p.choices:
-            d["choices"] = list(p.choices)
-        if p.minimum is not None:
-            d["min"] = p.minimum
-        if p.maximum is not None:
-            d["max"] = p.maximum
-        params.append(d)
-    rules = []
-    for r in m.level_rules:
-        rule: dict[str, Any] = {"level": r.level.value}
-        if r.all:
-            rule["all"] = [_condition_dict(c) for c in r.all]
-        if r.any:
-            rule["any"] = [_condition_dict(c) for c in r.any]
-        rules.append(rule)
-    out: dict[str, Any] = {
-        "code": m.code,
-        "name": m.name,
-        "class_path": list(m.class_path),
-        "examples": list(m.examples),
-        "natures": [n.value for n in m.natures],
-        "parameters": params,
-        "level_rules": rules,
-        "default_level": m.default_level.value,
-        "departments": {lvl.value: dept for lvl, dept in m.departments.items()},
-        "response": _deadline_dict(m.response),
-        "disposal": _deadline_dict(m.disposal),
-        "grid_list": m.grid_list,
-    }
-    if m.disposal_by_nature:
-        out["disposal_by_nature"] = {n.value: _deadline_dict(d) for n, d in m.disposal_by_nature.items()}
-    return out
-
-
-def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
-    return {"version": catalog.version, "matters": [matter_to_dict(m) for m in catalog]}
+        return getattr(building, name)
+    raise AttributeError(name)

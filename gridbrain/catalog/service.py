@@ -20,11 +20,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gridbrain.areas.service import load_department_types
 from gridbrain.catalog import classifier as text_classifier
-from gridbrain.catalog.loader import department_types, read_document, shipped_catalog
-from gridbrain.catalog.model import Catalog, Decision, Matter, catalog_from_dict, decide, matter_from_dict
-from gridbrain.catalog.nature import guess as guess_nature
+from gridbrain.catalog import learning, models
+from gridbrain.catalog.building import catalog_from_dict, matter_from_dict
+from gridbrain.catalog.loader import department_names, department_types, read_document, shipped_catalog
+from gridbrain.catalog.model import Catalog, Decision, Matter, decide
+from gridbrain.catalog.reading import Classification, read
 from gridbrain.catalog.tables import catalog_versions
 from gridbrain.core import audit, clock
 from gridbrain.core.auth import Actor
@@ -51,7 +52,7 @@ class VersionView:
 
 
 def _build(document: Mapping[str, Any]) -> Catalog:
-    return catalog_from_dict(document, department_types=department_types())
+    return catalog_from_dict(document, department_types=department_types(), department_names=department_names())
 
 
 _migrated: set[int] = set()
@@ -167,7 +168,15 @@ def publish(
     return catalog
 
 
+def _classes(matters: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {str((m.get("class_path") or [""])[0]) for m in matters}
+
+
 def _edited(uow: UnitOfWork, actor: Actor, change: str, doc: dict[str, Any], note: str | None) -> Catalog:
+    """Publish an edit of one matter; an edit that empties a class of matters (大类) is refused."""
+    gone = _classes(_active_document(uow).get("matters") or []) - _classes(doc.get("matters") or [])
+    if gone:
+        raise Invalid("code", "last_of_class", f"the edit leaves the class {', '.join(sorted(gone))} without matters")
     taken = {v.version for v in list_versions(uow)}
     doc["version"] = _next_version(str(doc.get("version")), taken)
     return publish(uow, actor, doc, note=note or change)
@@ -237,27 +246,16 @@ def suggest(
     return out, text_classifier.needs_triage([(s.matter_code, s.confidence) for s in out], threshold)
 
 
-def assignments(
+def classification(
     uow: UnitOfWork, text: str, *, k: int = 3, threshold: float = text_classifier.DEFAULT_THRESHOLD
-) -> tuple[list[dict[str, Any]], bool]:
-    """`suggest`, with each matter's default level and department type (定性定责 without a place)."""
-    suggestions, triage = suggest(uow, text, k=k, threshold=threshold)
-    catalog = active_catalog(uow)
-    names = {t["code"]: t["name"] for t in load_department_types()}
-    out = []
-    for s in suggestions:
-        matter = catalog.get(s.matter_code)
-        decision = decide(matter, {})
-        out.append(
-            {
-                "matter": {"code": matter.code, "name": matter.name, "class_path": list(matter.class_path)},
-                "department": {"code": decision.department_type, "name": names.get(decision.department_type, "")},
-                "level": decision.level.value,
-                "confidence": s.confidence,
-                "nature": guess_nature(text, matter).value,  # type: ignore[union-attr]
-            }
-        )
-    return out, triage
+) -> Classification:
+    """定性定责 of a free text by the active catalog: readings with their responsible departments,
+    the problems it raises (one lead), triage, and texts outside the catalog (清单外)."""
+    if not text or not text.strip():
+        raise Invalid("text", "required", "text is required")
+    if not 1 <= k <= 20:
+        raise Invalid("k", "range", "k must be between 1 and 20")
+    return read(active_catalog(uow), text, text_classifier.rank_many, k=k, threshold=threshold)
 
 
 def corrections(uow: UnitOfWork) -> list[tuple[str, str]]:
@@ -270,7 +268,35 @@ def corrections(uow: UnitOfWork) -> list[tuple[str, str]]:
         return []
     table = sa.table("event_training", sa.column("text"), sa.column("matter_code"), sa.column("id"))
     q = sa.select(table.c.text, table.c.matter_code).where(table.c.matter_code.is_not(None)).order_by(table.c.id)
-    return [(str(r.text), str(r.matter_code)) for r in uow.execute(q) if r.text]
+    return learning.samples_from_rows(uow.execute(q))
+
+
+def retrain_candidate(
+    uow: UnitOfWork, actor: Actor, *, root: Path | None = None, calibrate: bool = True
+) -> learning.RetrainResult:
+    """`gridbrain catalog retrain`: a candidate trained on the active catalog, the shipped texts,
+    the learned work orders and the event hub's corrections, published only when not worse."""
+    catalog = active_catalog(uow)
+    fixes = corrections(uow)
+    result = learning.retrain(catalog, fixes, root=root, calibrate=calibrate, note=f"{len(fixes)} corrections")
+    detail = {
+        "candidate": result.candidate.version,
+        "top1": result.candidate.top1,
+        "responsible": result.candidate.responsible,
+        "in_force": result.in_force.version if result.in_force else None,
+        "published": result.published,
+    }
+    audit.record(uow, "catalog:model:retrained", actor=actor, subject_id=result.candidate.version, detail=detail)
+    uow.commit()
+    return result
+
+
+def rollback_model(uow: UnitOfWork, actor: Actor, version: str, *, root: Path | None = None) -> models.ModelInfo:
+    """Put an earlier saved model in force again (every process takes it within seconds)."""
+    info = models.activate(version, root)
+    audit.record(uow, "catalog:model:activated", actor=actor, subject_id=version)
+    uow.commit()
+    return info
 
 
 def retrain(

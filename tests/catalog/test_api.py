@@ -74,6 +74,10 @@ def test_a_report_text_gets_three_suggestions_with_confidence(client, district):
     assert body["department"]["code"] == expected.department_type
     assert body["department"]["name"] == {"grid": "网格", "city_management": "城管执法"}[expected.department_type]
     assert body["level"] == expected.level.value
+    assert body["responsible_department"] == {"code": "city_management", "name": "城管执法"}
+    assert {"code": "market_supervision", "name": "市场监管", "role": "配合"} in body["co_departments"]
+    assert body["handling"] == ("triage" if body["needs_triage"] else "route")
+    assert body["out_of_catalog"] is None
     assert 0 < body["confidence"] <= 1
     assert len(body["alternatives"]) == 2
     assert all(a["confidence"] <= body["confidence"] for a in body["alternatives"])
@@ -86,6 +90,28 @@ def test_a_report_text_gets_three_suggestions_with_confidence(client, district):
         headers=district.headers("street1_op"),
     )
     assert r.json()["nature"] == "举报"
+
+
+def test_a_building_site_complaint_answers_each_matter_and_department_with_one_lead(client, district):
+    text = (
+        "晚上十一点多了对面工地还在打桩施工，吵得孩子睡不着。另外工地扬尘很大，围挡外面都是灰。"
+        "还有工地材料堆在人行道上占道施工"
+    )
+    r = client.post("/api/v1/classify", json={"text": text}, headers=district.headers("street1_op"))
+    assert r.status_code == 200
+    problems = r.json()["problems"]
+    assert [p["lead"] for p in problems].count(True) == 1
+    assert problems[0]["lead"] and problems[0]["reading"]["matter"]["code"] == r.json()["matter"]["code"]
+    names = {p["reading"]["matter"]["name"] for p in problems}
+    assert len(names) >= 2
+    assert "工地扬尘" in names
+    assert all(p["reading"]["responsible_department"]["code"] for p in problems)
+
+
+def test_a_praise_letter_is_thanked_and_not_routed(client, district):
+    text = "我要表扬城管中队的同志，上周反映的占道问题第二天就处理好了，特此送上锦旗"
+    r = client.post("/api/v1/classify", json={"text": text}, headers=district.headers("street1_op"))
+    assert (r.json()["out_of_catalog"], r.json()["handling"], r.json()["needs_triage"]) == ("表扬感谢", "thank", False)
 
 
 def test_the_catalog_api_needs_a_user(client, district):
@@ -136,6 +162,18 @@ def test_a_retired_matter_disappears_and_an_older_version_can_be_restored(client
     matter = client.get("/api/v1/catalog/matters/E010101", headers=admin).json()
     assert matter["grid_list"] is True
     assert client.get("/api/v1/catalog/matters/E010102", headers=admin).status_code == 404
+
+
+def test_retiring_the_last_matter_of_a_class_is_refused_and_nothing_is_published(client, district):
+    admin = district.headers("admin")
+    last = [m for m in shipped_catalog() if m.class_path[0] == "房屋土地"]
+    for m in last[:-1]:
+        assert client.delete(f"/api/v1/catalog/matters/{m.code}", headers=admin).status_code == 200
+    before = client.get("/api/v1/catalog/versions", headers=admin).json()
+    r = client.delete(f"/api/v1/catalog/matters/{last[-1].code}", headers=admin)
+    assert r.status_code == 422
+    assert (r.json()["error"]["field"], r.json()["error"]["rule"]) == ("code", "last_of_class")
+    assert client.get("/api/v1/catalog/versions", headers=admin).json() == before
 
 
 def test_a_whole_catalog_can_be_published_once_per_version(client, district):

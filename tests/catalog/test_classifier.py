@@ -192,7 +192,7 @@ def test_the_fast_scoring_path_gives_exactly_the_models_own_scores(
 def test_the_direct_tfidf_is_sklearns_transform(trained: Classifier) -> None:
     import numpy as np
 
-    from gridbrain.catalog.classifier import _tfidf
+    from gridbrain.catalog.features import tfidf as _tfidf
 
     assert trained._pipeline is not None
     union = trained._pipeline.named_steps["features"]

@@ -12,16 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridbrain.catalog import model
+from gridbrain.catalog import building, model
+from gridbrain.catalog.building import catalog_from_dict, matter_from_dict
 from gridbrain.catalog.model import (
     Catalog,
     Level,
     Nature,
     TimeUnit,
-    catalog_from_dict,
     decide,
     dispatch_level,
-    matter_from_dict,
     validate_parameters,
 )
 from gridbrain.core.errors import Invalid, MissingField, NotFound
@@ -260,8 +259,9 @@ def test_an_unknown_matter_code_is_not_found() -> None:
         catalog.get("E999999")
 
 
-def test_the_model_imports_only_the_standard_library_and_the_pure_kernel() -> None:
-    tree = ast.parse(Path(model.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [model, building])
+def test_the_model_and_its_builders_import_only_the_standard_library_core_and_each_other(module: object) -> None:
+    tree = ast.parse(Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -269,4 +269,4 @@ def test_the_model_imports_only_the_standard_library_and_the_pure_kernel() -> No
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
     outside = {m for m in imported if m.split(".")[0] not in sys.stdlib_module_names and m != "__future__"}
-    assert outside <= {"gridbrain.core.errors", "gridbrain.core.levels"}
+    assert outside <= {"gridbrain.core.errors", "gridbrain.core.levels", "gridbrain.catalog", "gridbrain.catalog.model"}
