@@ -198,7 +198,7 @@ def register(bench: typer.Typer) -> None:
         from gridbrain.core.auth import Actor
         from gridbrain.core.db import UnitOfWork
         from gridbrain.events.tables import events
-        from gridbrain.supervision import assessment
+        from gridbrain.supervision.assessment import service as assessment
         from gridbrain.supervision.tables import cards, deadlines, summons
 
         start = datetime.fromisoformat("2025-11-01T00:00:00+08:00")

@@ -27,11 +27,16 @@ from sqlalchemy.engine import Engine
 from gridbrain.core import clock
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import DomainError
+from gridbrain.core.levels import Level
 from gridbrain.core.tables import audit_log
-from gridbrain.supervision import model
+from gridbrain.supervision import model, signals
+from gridbrain.supervision.access import SWEEPER, record
 from gridbrain.supervision.calendar import rules
-from gridbrain.supervision.model import Colour, SummonsFlag
-from gridbrain.supervision.service import SWEEPER, reconcile, record
+from gridbrain.supervision.model import Colour
+from gridbrain.supervision.orders import service as order_service
+from gridbrain.supervision.orders import whistles
+from gridbrain.supervision.orders.model import SummonsFlag
+from gridbrain.supervision.service import reconcile
 from gridbrain.supervision.tables import cards, deadlines, orders, summons
 
 log = logging.getLogger(__name__)
@@ -206,33 +211,24 @@ def sweep_clocks_batch(
         )
     )
     _audit_cards(uow, [c.id for c in inserted], now)
-    at = now.isoformat()
     for c in inserted:
-        if c.colour == "yellow":
+        if c.colour == Colour.YELLOW:
             res.yellow += 1
         else:
             res.red += 1
-        uow.emit(
-            "supervision:card:issued",
-            card_id=c.id,
-            event_id=c.event_id,
-            colour=c.colour,
-            deadline=c.kind,
-            round=c.round,
-            department_code=c.department_code,
-            area_code=c.area_code,
-            at=at,
-        )
+        kind = signals.YellowCardIssued if c.colour == Colour.YELLOW else signals.RedCardIssued
+        uow.emit(kind(c.id, c.event_id, c.kind, c.round, c.department_code, c.area_code, now))
     if rules().escalate_on_red if escalate is None else escalate:
         for c in sorted(inserted, key=lambda c: c.id):
-            if c.colour == "red":
-                _escalate(uow, c, res)
+            if c.colour == Colour.RED:
+                _escalate(uow, c, res, now)
     return res
 
 
-def _escalate(uow: UnitOfWork, card: Any, res: SweepResult) -> None:
+def _escalate(uow: UnitOfWork, card: Any, res: SweepResult, now: datetime) -> None:
     """A red card sends the event one level up, once; a failure is recorded, never retried."""
-    up = model.level_above(card.level)
+    level = Level(card.level) if card.level else None
+    up = model.escalation_target(level)
     if up is None:
         return
     from gridbrain.events import service as events
@@ -240,14 +236,16 @@ def _escalate(uow: UnitOfWork, card: Any, res: SweepResult) -> None:
     reason = f"{'响应' if card.kind == 'response' else '处置'}超时红牌，自动升级至上一级"
     savepoint = uow.conn.begin_nested()
     try:
-        events.escalate(uow, SWEEPER, card.event_id, to_level=up, reason=reason)
+        events.escalate(uow, SWEEPER, card.event_id, to_level=up.value, reason=reason)
     except DomainError as e:
         savepoint.rollback()
         res.escalation_failed += 1
         record(uow, "supervision:escalation:failed", SWEEPER, card.event_id, card.area_code, reason=e.message)
+        uow.emit(signals.EscalationFailed(card.event_id, card.id, e.message, now))
         return
     savepoint.commit()
-    uow.execute(cards.update().where(cards.c.id == card.id).values(escalated_to=up))
+    uow.execute(cards.update().where(cards.c.id == card.id).values(escalated_to=up.value))
+    uow.emit(signals.EventEscalatedBySupervision(card.event_id, card.id, level, up, now))
     res.escalated += 1
     res.escalations.append(card.event_id)
 
@@ -257,52 +255,12 @@ def sweep_summons(uow: UnitOfWork, now: datetime) -> SweepResult:
     res = SweepResult()
     rows = uow.execute(_claim(uow, sa.select(summons).where(summons.c.next_check_at <= now).limit(BATCH))).all()
     for s in rows:
-        flags = model.summons_flags(
-            model.Summons(s.report_in_due_at, s.result_due_at, s.reported_in_at, s.arrived_at, s.result_at),
-            now,
-        )
-        values: dict[str, Any] = {}
-        if SummonsFlag.NO_REPORT_IN in flags and s.no_report_in_at is None:
-            values["no_report_in_at"] = now
-            res.no_report_in += 1
-            record(
-                uow,
-                "supervision:summons:no_report_in",
-                SWEEPER,
-                s.event_id,
-                s.area_code,
-                department_code=s.department_code,
-                whistle_id=s.whistle_id,
-            )
-        if SummonsFlag.NO_RESULT in flags and s.no_result_at is None:
-            values["no_result_at"] = now
-            res.no_result += 1
-            record(
-                uow,
-                "supervision:summons:no_result",
-                SWEEPER,
-                s.event_id,
-                s.area_code,
-                department_code=s.department_code,
-                whistle_id=s.whistle_id,
-            )
-        values["next_check_at"] = summons_next_check(s, values)
-        uow.execute(summons.update().where(summons.c.id == s.id).values(**values))
+        for flag in whistles.sweep_one(uow, s, SWEEPER, now):
+            if flag == SummonsFlag.NO_REPORT_IN:
+                res.no_report_in += 1
+            else:
+                res.no_result += 1
     return res
-
-
-def summons_next_check(s: Any, changed: dict[str, Any] | None = None) -> datetime | None:
-    """When a summons may next earn a flag: its report-in deadline, then its result deadline."""
-    v = {**dict(s._mapping), **(changed or {})} if hasattr(s, "_mapping") else {**s, **(changed or {})}
-    if v.get("result_at") is not None:
-        return None
-    if v.get("reported_in_at") is None and v.get("no_report_in_at") is None:
-        due: datetime | None = v["report_in_due_at"]
-        return due
-    if v.get("reported_in_at") is not None and v.get("no_result_at") is None:
-        result_due: datetime | None = v["result_due_at"]
-        return result_due
-    return None
 
 
 def sweep_orders(uow: UnitOfWork, now: datetime) -> SweepResult:
@@ -317,9 +275,7 @@ def sweep_orders(uow: UnitOfWork, now: datetime) -> SweepResult:
         )
     ).all()
     for o in rows:
-        uow.execute(orders.update().where(orders.c.id == o.id).values(overdue_at=now))
-        record(uow, "supervision:order:overdue", SWEEPER, o.event_id, o.area_code, order_id=o.id)
-        res.orders_overdue += 1
+        res.orders_overdue += order_service.mark_overdue(uow, o, SWEEPER, now)
     return res
 
 

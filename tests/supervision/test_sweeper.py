@@ -156,21 +156,26 @@ def test_a_suspended_clock_gets_no_card_and_an_extended_one_turns_red_only_at_it
     wired,
     people,  # type: ignore[no-untyped-def]
 ):
-    from gridbrain.supervision import service
+    from gridbrain.supervision.pauses import service as pauses
+    from gridbrain.supervision.pauses.model import Decide, RequestPause
 
     paused = report(cn(2026, 11, 23, 9, 0), n=1)
     extended = report(cn(2026, 11, 23, 9, 0), n=2)
     clock.set_now(cn(2026, 11, 23, 9, 10))
     with UnitOfWork(wired) as uow:
-        p = service.request_pause(uow, people["c1_office"], paused, kind="suspension", reason="等待鉴定")
-        service.decide_pause(uow, people["street1_op"], p["id"], approve=True)
+        p = pauses.request_pause(
+            uow, people["c1_office"], RequestPause.of(paused, kind="suspension", reason="等待鉴定")
+        )
+        pauses.decide_pause(uow, people["street1_op"], Decide(p.id, approve=True))
         uow.commit()
     assert sweeper.sweep(wired, cn(2026, 11, 23, 9, 50)).yellow == 1  # only the running one
     with UnitOfWork(wired) as uow:
-        e = service.request_pause(
-            uow, people["c1_office"], extended, kind="extension", reason="需协调", value=2, unit="working_hours"
+        e = pauses.request_pause(
+            uow,
+            people["c1_office"],
+            RequestPause.of(extended, kind="extension", reason="需协调", value=2, unit="working_hours"),
         )
-        service.decide_pause(uow, people["street1_op"], e["id"], approve=True)
+        pauses.decide_pause(uow, people["street1_op"], Decide(e.id, approve=True))
         uow.commit()
     assert sweeper.sweep(wired, cn(2026, 11, 23, 10, 30)).red == 0  # the old due time (10:00) has passed
     late = sweeper.sweep(wired, cn(2026, 11, 23, 12, 1), escalate=False)  # new due time: 12:00
