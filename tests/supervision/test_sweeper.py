@@ -181,3 +181,26 @@ def test_a_suspended_clock_gets_no_card_and_an_extended_one_turns_red_only_at_it
     late = sweeper.sweep(wired, cn(2026, 11, 23, 12, 1), escalate=False)  # new due time: 12:00
     assert (late.yellow, late.red) == (0, 1)
     assert {(r[0], r[3]) for r in card_rows(wired)} == {(extended, "yellow"), (extended, "red")}
+
+
+def test_a_sweep_publishes_typed_card_and_escalation_signals_after_its_commit(report, wired, people):  # type: ignore[no-untyped-def]
+    from gridbrain.core import signals as core_signals
+    from gridbrain.core.levels import Level
+    from gridbrain.supervision import signals
+
+    heard: list[object] = []
+    core_signals.connect(signals.CardIssued, heard.append)
+    core_signals.connect(signals.EventEscalatedBySupervision, heard.append)
+    event_id = report(cn(2026, 11, 23, 9, 0))
+    sweeper.sweep(wired, cn(2026, 11, 23, 15, 0))
+    yellow, red, escalated = heard
+    assert isinstance(yellow, signals.YellowCardIssued) and isinstance(red, signals.DeadlineMissed)
+    assert (red.event_id, red.deadline_kind, red.round) == (event_id, "response", 1)
+    assert red.department_code is not None and red.department_code.endswith(":community_office")
+    assert isinstance(escalated, signals.EventEscalatedBySupervision)
+    assert (escalated.event_id, escalated.card_id, escalated.from_level, escalated.to_level) == (
+        event_id,
+        red.card_id,
+        Level.COMMUNITY,
+        Level.STREET,
+    )
