@@ -3,6 +3,7 @@ only an approved one moves or stops the event's clocks. The caller commits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,30 @@ from gridbrain.supervision.model import DeadlineKind, Limit, Unit
 from gridbrain.supervision.pauses.model import Decide, PauseKind, PauseRequest, PauseState, RequestPause, decided, ended
 from gridbrain.supervision.tables import deadlines, pauses
 
-PauseRow = Any  # a row of supervision_pauses; the API answers it as PausePublic
+
+@dataclass(frozen=True)
+class PauseView:
+    """An extension or suspension request and its decision."""
+
+    id: int
+    event_id: str
+    area_code: str
+    kind: str
+    status: str
+    reason: str
+    value: float | None
+    unit: str | None
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    ended_by: str | None
+    ended_at: datetime | None
+
+
+def _view(row: Any) -> PauseView:
+    return PauseView(**dict(row._mapping))
 
 
 def _request(row: Any) -> PauseRequest:
@@ -46,7 +70,7 @@ def _check_open(uow: UnitOfWork, event_id: str, kind: PauseKind) -> None:
         )
 
 
-def request_pause(uow: UnitOfWork, actor: Actor, cmd: RequestPause) -> PauseRow:
+def request_pause(uow: UnitOfWork, actor: Actor, cmd: RequestPause) -> PauseView:
     """A handler asks for more time (extension) or to stop the clock (suspension), with a reason."""
     ev = load_event(uow, actor, cmd.event_id)
     _check_open(uow, cmd.event_id, cmd.kind)
@@ -67,7 +91,7 @@ def request_pause(uow: UnitOfWork, actor: Actor, cmd: RequestPause) -> PauseRow:
     ).one()
     detail = {"request_id": row.id, "reason": row.reason, "value": row.value, "unit": row.unit}
     record(uow, f"supervision:{cmd.kind}:requested", actor, cmd.event_id, ev.area_code, **detail)
-    return row
+    return _view(row)
 
 
 def _pause_row(uow: UnitOfWork, actor: Actor, pause_id: int) -> Any:
@@ -104,7 +128,7 @@ def _clock(row: Any) -> model.Clock:
     return model.Clock(Unit(row.unit), row.started_at, row.yellow_at, row.due_at, row.paused_at)
 
 
-def decide_pause(uow: UnitOfWork, actor: Actor, cmd: Decide) -> PauseRow:
+def decide_pause(uow: UnitOfWork, actor: Actor, cmd: Decide) -> PauseView:
     """An operator approves or rejects; only an approved request moves or stops the clocks."""
     if actor.role not in OPERATORS:
         raise Forbidden(f"role {actor.role} may not decide on extensions or suspensions")
@@ -120,10 +144,10 @@ def decide_pause(uow: UnitOfWork, actor: Actor, cmd: Decide) -> PauseRow:
     )
     tag = f"supervision:{row.kind}:{after.status}"
     record(uow, tag, actor, row.event_id, row.area_code, request_id=cmd.pause_id, note=cmd.note)
-    return _pause_row(uow, actor, cmd.pause_id)
+    return _view(_pause_row(uow, actor, cmd.pause_id))
 
 
-def end_suspension(uow: UnitOfWork, actor: Actor, pause_id: int) -> PauseRow:
+def end_suspension(uow: UnitOfWork, actor: Actor, pause_id: int) -> PauseView:
     """The clocks run again with the time they had left when the suspension began."""
     row = _pause_row(uow, actor, pause_id)
     ended(_request(row))
@@ -145,16 +169,16 @@ def end_suspension(uow: UnitOfWork, actor: Actor, pause_id: int) -> PauseRow:
         .values(status=PauseState.ENDED.value, ended_by=actor.username, ended_at=now)
     )
     record(uow, "supervision:suspension:ended", actor, row.event_id, row.area_code, request_id=pause_id)
-    return _pause_row(uow, actor, pause_id)
+    return _view(_pause_row(uow, actor, pause_id))
 
 
 def list_pauses(
     uow: UnitOfWork, actor: Actor, *, status: str | None = None, event_id: str | None = None
-) -> list[PauseRow]:
+) -> list[PauseView]:
     """Extension and suspension requests in the actor's area, newest first."""
     q = sa.select(pauses).where(actor.scope.where(pauses.c.area_code)).order_by(pauses.c.id.desc())
     if status:
         q = q.where(pauses.c.status == status)
     if event_id:
         q = q.where(pauses.c.event_id == event_id)
-    return list(uow.execute(q.limit(500)))
+    return [_view(r) for r in uow.execute(q.limit(500))]
