@@ -12,6 +12,7 @@ import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -155,16 +156,73 @@ def _events_and_clocks(
     return evs, clocks
 
 
+@dataclass(frozen=True)
+class Way:
+    """One way of sweeping, for the side-by-side figures."""
+
+    name: str
+    what: str
+    stepwise: bool
+    workers: int
+    old_indexes: bool
+
+
+BEFORE = Way("before", "4 statements per batch, 1 batch at a time, the 2 indexes since dropped", True, 1, True)
+AFTER = Way("after", "1 statement per batch, 2 batches side by side", False, 2, False)
+_OLD_INDEXES = (
+    "CREATE INDEX ix_supervision_deadlines_event ON supervision_deadlines (event_id, status)",
+    "CREATE INDEX ix_supervision_cards_area_code ON supervision_cards (area_code)",
+)
+_STEPS = (
+    ("nothing due", timedelta(minutes=-30)),
+    ("an ordinary minute: 1% of response clocks due (yellow + red)", timedelta(minutes=40)),
+    ("nothing due again", timedelta(minutes=41)),
+    ("worst case: every response clock turns yellow at once", timedelta(minutes=50)),
+    ("worst case: every response clock turns red at once (escalation off)", timedelta(minutes=61)),
+)
+
+
+def _reset(engine: Engine, way: Way) -> None:
+    """Every clock as just started, no cards, no audit entries; the indexes of `way`."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE supervision_deadlines SET next_check_at = yellow_at, yellow_card_at = NULL, red_card_at = NULL"
+        )
+        conn.exec_driver_sql("DELETE FROM supervision_cards")
+        conn.exec_driver_sql("DELETE FROM audit_log")
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_supervision_deadlines_event")
+            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_supervision_cards_area_code")
+            for ddl in _OLD_INDEXES if way.old_indexes else ():
+                conn.exec_driver_sql(ddl)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+
+
+def _sweeps(engine: Engine, t0: datetime, way: Way) -> list[str]:
+    """The timed passes of `_STEPS` done `way`, as printable cells."""
+    from gridbrain.supervision import sweeper
+
+    _reset(engine, way)
+    out = []
+    for _, offset in _STEPS:
+        with timed() as t:
+            res = sweeper.sweep(engine, t0 + offset, escalate=False, workers=way.workers, stepwise=way.stepwise)
+        out.append(f"{t.seconds:.3f} s ({res.yellow + res.red:,} cards)")
+    return out
+
+
 def register(bench: typer.Typer) -> None:
     @bench.command("sweeper")
     def bench_sweeper(
         database: Annotated[str, typer.Option(help="postgresql or sqlite")] = "postgresql",
         url: Annotated[str | None, typer.Option(help="PostgreSQL server (a scratch schema is made)")] = None,
         events_n: Annotated[int, typer.Option("--events", help="open events, two clocks each")] = 100_000,
+        compare: Annotated[bool, typer.Option(help="also run the previous way, side by side")] = True,
     ) -> None:
         """One sweeper pass over N open events with deadlines: nothing due, all turning yellow, all red."""
         from gridbrain.events.tables import events
-        from gridbrain.supervision import sweeper
         from gridbrain.supervision.tables import deadlines
 
         t0 = datetime.fromisoformat(CHINA_T0)
@@ -174,18 +232,14 @@ def register(bench: typer.Typer) -> None:
                 _insert(engine, events, evs)
                 _insert(engine, deadlines, clocks)
             console.print(f"{database}: loaded {events_n:,} events and {len(clocks):,} clocks in {load.seconds:.1f} s")
-            with engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE") if engine.dialect.name == "postgresql" else None
-            for label, at in (
-                ("nothing due", t0 - timedelta(minutes=30)),
-                ("an ordinary minute: 1% of response clocks due (yellow + red)", t0 + timedelta(minutes=40)),
-                ("nothing due again", t0 + timedelta(minutes=41)),
-                ("worst case: every response clock turns yellow at once", t0 + timedelta(minutes=50)),
-                ("worst case: every response clock turns red at once (escalation off)", t0 + timedelta(minutes=61)),
-            ):
-                with timed() as t:
-                    res = sweeper.sweep(engine, at, escalate=False)
-                console.print(f"  {label}: {t.seconds:.3f} s (yellow {res.yellow:,}, red {res.red:,})", soft_wrap=True)
+            ways = [BEFORE, AFTER] if compare and database == "postgresql" else [AFTER]
+            figures = {way.name: _sweeps(engine, t0, way) for way in ways}
+            console.print(f"  {'':70} " + " ".join(f"{w.name:>22}" for w in ways), soft_wrap=True)
+            for i, (label, _) in enumerate(_STEPS):
+                cells = [figures[w.name][i] for w in ways]
+                console.print(f"  {label:70} " + " ".join(f"{c:>22}" for c in cells), soft_wrap=True)
+            for way in ways:
+                console.print(f"  {way.name}: {way.what}")
         console.print(f"peak memory {peak_rss_mib():.0f} MiB")
 
     @bench.command("assessment")
