@@ -106,13 +106,12 @@ def sweep_clocks_batch(
     res.clocks_checked, inserted = issue(uow, now, ids)
     if not res.clocks_checked:
         return None
+    kinds = {Colour.YELLOW: signals.YellowCardIssued, Colour.RED: signals.RedCardIssued}
+    emit = uow.emit
     for c in inserted:
-        if c.colour == Colour.YELLOW:
-            res.yellow += 1
-        else:
-            res.red += 1
-        kind = signals.YellowCardIssued if c.colour == Colour.YELLOW else signals.RedCardIssued
-        uow.emit(kind(c.id, c.event_id, c.kind, c.round, c.department_code, c.area_code, now))
+        emit(kinds[c.colour](c.id, c.event_id, c.kind, c.round, c.department_code, c.area_code, now))
+    res.red = sum(c.colour == Colour.RED for c in inserted)
+    res.yellow = len(inserted) - res.red
     if rules().escalate_on_red if escalate is None else escalate:
         escalated: set[str] = set()
         for c in sorted(inserted, key=lambda c: c.id):
