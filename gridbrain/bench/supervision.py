@@ -217,31 +217,33 @@ class CpuMeter:
         self.pids.add(int(cur.fetchone()[0]))
         cur.close()
 
-    def seconds(self) -> float:
-        total = time.process_time()
+    def seconds(self) -> tuple[float, float]:
+        """(this process, the database backends)."""
+        db = 0.0
         tick = os.sysconf("SC_CLK_TCK")
         for pid in self.pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # a backend that ended (its connection was closed): counted no more
-            total += (int(fields[11]) + int(fields[12])) / tick
-        return total
+            db += (int(fields[11]) + int(fields[12])) / tick
+        return time.process_time(), db
 
 
 def _sweeps(engine: Engine, t0: datetime, way: Way) -> list[str]:
-    """The timed passes of `_STEPS` done `way`, as printable cells: wall time, CPU time, cards."""
+    """The timed passes of `_STEPS` done `way`, as printable cells: wall time, CPU time (this
+    process + the database backends), cards."""
     from gridbrain.supervision import sweeper
 
     _reset(engine, way)
     cpu = CpuMeter(engine)
     out = []
     for _, offset in _STEPS:
-        before = cpu.seconds()
+        own0, db0 = cpu.seconds()
         with timed() as t:
             res = sweeper.sweep(engine, t0 + offset, escalate=False, workers=way.workers, stepwise=way.stepwise)
-        used = cpu.seconds() - before
-        out.append(f"{t.seconds:.3f} s, cpu {used:.2f} s ({res.yellow + res.red:,})")
+        own1, db1 = cpu.seconds()
+        out.append(f"{t.seconds:.2f} s, cpu {own1 - own0:.2f}+{db1 - db0:.2f} s ({res.yellow + res.red:,})")
     return out
 
 

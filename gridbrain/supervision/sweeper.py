@@ -106,7 +106,7 @@ def sweep_clocks_batch(
     res.clocks_checked, inserted = issue(uow, now, ids)
     if not res.clocks_checked:
         return None
-    kinds = {Colour.YELLOW: signals.YellowCardIssued, Colour.RED: signals.RedCardIssued}
+    kinds = {Colour.YELLOW.value: signals.YellowCardIssued, Colour.RED.value: signals.RedCardIssued}
     emit = uow.emit
     for c in inserted:
         emit(kinds[c.colour](c.id, c.event_id, c.kind, c.round, c.department_code, c.area_code, now))
