@@ -170,6 +170,7 @@ class Way:
 
 BEFORE = Way("before", "4 statements per batch, 1 batch at a time, the 2 indexes since dropped", True, 1, True)
 AFTER = Way("after", "1 statement per batch, 2 batches side by side", False, 2, False)
+SQLITE = Way("sqlite", "4 statements per batch, one writer", True, 1, False)
 _OLD_INDEXES = (
     "CREATE INDEX ix_supervision_deadlines_event ON supervision_deadlines (event_id, status)",
     "CREATE INDEX ix_supervision_cards_area_code ON supervision_cards (area_code)",
@@ -266,7 +267,8 @@ def register(bench: typer.Typer) -> None:
                 _insert(engine, events, evs)
                 _insert(engine, deadlines, clocks)
             console.print(f"{database}: loaded {events_n:,} events and {len(clocks):,} clocks in {load.seconds:.1f} s")
-            ways = [BEFORE, AFTER] if compare and database == "postgresql" else [AFTER]
+            pg_ways = [BEFORE, AFTER] if compare else [AFTER]
+            ways = pg_ways if database == "postgresql" else [SQLITE]
             figures = {way.name: _sweeps(engine, t0, way) for way in ways}
             console.print(f"  {'':70} " + " ".join(f"{w.name:>32}" for w in ways), soft_wrap=True)
             for i, (label, _) in enumerate(_STEPS):

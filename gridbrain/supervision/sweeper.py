@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,18 +76,21 @@ def _claim(uow: UnitOfWork, q: Any) -> Any:
 
 
 def due_batches(engine: Engine, now: datetime, *, batch: int) -> list[list[int]]:
-    """The clocks due at `now` cut into batches of about `batch`, oldest first within each; the
-    clocks of one event share a batch, so batches running side by side never touch one event."""
+    """The clocks due at `now` cut into batches of about `batch`, oldest first (neighbours in the
+    table stay together); the clocks of one event share a batch, so batches running side by side
+    never touch one event."""
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(deadlines.c.id, deadlines.c.event_id)
             .where(deadlines.c.next_check_at <= now.astimezone(UTC))
             .order_by(deadlines.c.next_check_at)
         ).all()
-    n = max(1, -(-len(rows) // batch))
-    out: list[list[int]] = [[] for _ in range(n)]
+    out: list[list[int]] = [[]]
+    home: dict[str, list[int]] = {}  # the batch of each event's first due clock
     for clock_id, event_id in rows:
-        out[zlib.crc32(event_id.encode()) % n].append(clock_id)
+        if len(out[-1]) >= batch:
+            out.append([])
+        home.setdefault(event_id, out[-1]).append(clock_id)
     return [b for b in out if b]
 
 

@@ -6,7 +6,6 @@ Create Date: 2026-12-04 02:51:23.040772
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Text  # noqa: F401 - autogenerate renders JSONB(astext_type=Text())
 
