@@ -204,3 +204,13 @@ def test_a_sweep_publishes_typed_card_and_escalation_signals_after_its_commit(re
         Level.COMMUNITY,
         Level.STREET,
     )
+
+
+def test_an_event_whose_two_clocks_both_ran_out_while_the_sweeper_was_down_climbs_one_level(report, wired, people):  # type: ignore[no-untyped-def]
+    event_id = report(cn(2026, 11, 23, 9, 0))  # response due 10:00, disposal due Wednesday 17:30
+    res = sweeper.sweep(wired, cn(2026, 11, 27, 9, 0))  # back on Friday
+    assert (res.yellow, res.red, res.escalated) == (2, 2, 1)
+    assert escalations(wired, event_id) == 1
+    with UnitOfWork(wired) as uow:
+        ev = events.get_event(uow, people["admin"], event_id)
+    assert ev["level"] == "street"  # one level up (community → street), not two
