@@ -10,8 +10,10 @@ import os
 import random
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -155,16 +157,107 @@ def _events_and_clocks(
     return evs, clocks
 
 
+@dataclass(frozen=True)
+class Way:
+    """One way of sweeping, for the side-by-side figures."""
+
+    name: str
+    what: str
+    stepwise: bool
+    workers: int
+    old_indexes: bool
+
+
+BEFORE = Way("before", "4 statements per batch, 1 batch at a time, the 2 indexes since dropped", True, 1, True)
+AFTER = Way("after", "1 statement per batch, 2 batches side by side", False, 2, False)
+SQLITE = Way("sqlite", "4 statements per batch, one writer", True, 1, False)
+_OLD_INDEXES = (
+    "CREATE INDEX ix_supervision_deadlines_event ON supervision_deadlines (event_id, status)",
+    "CREATE INDEX ix_supervision_cards_area_code ON supervision_cards (area_code)",
+)
+_STEPS = (
+    ("nothing due", timedelta(minutes=-30)),
+    ("an ordinary minute: 1% of response clocks due (yellow + red)", timedelta(minutes=40)),
+    ("nothing due again", timedelta(minutes=41)),
+    ("worst case: every response clock turns yellow at once", timedelta(minutes=50)),
+    ("worst case: every response clock turns red at once (escalation off)", timedelta(minutes=61)),
+)
+
+
+def _reset(engine: Engine, way: Way) -> None:
+    """Every clock as just started, no cards, no audit entries; the indexes of `way`."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE supervision_deadlines SET next_check_at = yellow_at, yellow_card_at = NULL, red_card_at = NULL"
+        )
+        conn.exec_driver_sql("DELETE FROM supervision_cards")
+        conn.exec_driver_sql("DELETE FROM audit_log")
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_supervision_deadlines_event")
+            conn.exec_driver_sql("DROP INDEX IF EXISTS ix_supervision_cards_area_code")
+            for ddl in _OLD_INDEXES if way.old_indexes else ():
+                conn.exec_driver_sql(ddl)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+
+
+class CpuMeter:
+    """CPU seconds spent by this process and by the PostgreSQL backends serving its connections:
+    a figure the other work on a shared machine does not inflate the way it inflates wall time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.pids: set[int] = set()
+        if engine.dialect.name == "postgresql":
+            engine.pool.dispose()  # every connection from now on is seen at its birth
+            sa.event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("SELECT pg_backend_pid()")
+        self.pids.add(int(cur.fetchone()[0]))
+        cur.close()
+
+    def seconds(self) -> tuple[float, float]:
+        """(this process, the database backends)."""
+        db = 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a backend that ended (its connection was closed): counted no more
+            db += (int(fields[11]) + int(fields[12])) / tick
+        return time.process_time(), db
+
+
+def _sweeps(engine: Engine, t0: datetime, way: Way) -> list[str]:
+    """The timed passes of `_STEPS` done `way`, as printable cells: wall time, CPU time (this
+    process + the database backends), cards."""
+    from gridbrain.supervision import sweeper
+
+    _reset(engine, way)
+    cpu = CpuMeter(engine)
+    out = []
+    for _, offset in _STEPS:
+        own0, db0 = cpu.seconds()
+        with timed() as t:
+            res = sweeper.sweep(engine, t0 + offset, escalate=False, workers=way.workers, stepwise=way.stepwise)
+        own1, db1 = cpu.seconds()
+        out.append(f"{t.seconds:.2f} s, cpu {own1 - own0:.2f}+{db1 - db0:.2f} s ({res.yellow + res.red:,})")
+    return out
+
+
 def register(bench: typer.Typer) -> None:
     @bench.command("sweeper")
     def bench_sweeper(
         database: Annotated[str, typer.Option(help="postgresql or sqlite")] = "postgresql",
         url: Annotated[str | None, typer.Option(help="PostgreSQL server (a scratch schema is made)")] = None,
         events_n: Annotated[int, typer.Option("--events", help="open events, two clocks each")] = 100_000,
+        compare: Annotated[bool, typer.Option(help="also run the previous way, side by side")] = True,
     ) -> None:
         """One sweeper pass over N open events with deadlines: nothing due, all turning yellow, all red."""
         from gridbrain.events.tables import events
-        from gridbrain.supervision import sweeper
         from gridbrain.supervision.tables import deadlines
 
         t0 = datetime.fromisoformat(CHINA_T0)
@@ -174,18 +267,15 @@ def register(bench: typer.Typer) -> None:
                 _insert(engine, events, evs)
                 _insert(engine, deadlines, clocks)
             console.print(f"{database}: loaded {events_n:,} events and {len(clocks):,} clocks in {load.seconds:.1f} s")
-            with engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE") if engine.dialect.name == "postgresql" else None
-            for label, at in (
-                ("nothing due", t0 - timedelta(minutes=30)),
-                ("an ordinary minute: 1% of response clocks due (yellow + red)", t0 + timedelta(minutes=40)),
-                ("nothing due again", t0 + timedelta(minutes=41)),
-                ("worst case: every response clock turns yellow at once", t0 + timedelta(minutes=50)),
-                ("worst case: every response clock turns red at once (escalation off)", t0 + timedelta(minutes=61)),
-            ):
-                with timed() as t:
-                    res = sweeper.sweep(engine, at, escalate=False)
-                console.print(f"  {label}: {t.seconds:.3f} s (yellow {res.yellow:,}, red {res.red:,})", soft_wrap=True)
+            pg_ways = [BEFORE, AFTER] if compare else [AFTER]
+            ways = pg_ways if database == "postgresql" else [SQLITE]
+            figures = {way.name: _sweeps(engine, t0, way) for way in ways}
+            console.print(f"  {'':70} " + " ".join(f"{w.name:>32}" for w in ways), soft_wrap=True)
+            for i, (label, _) in enumerate(_STEPS):
+                cells = [figures[w.name][i] for w in ways]
+                console.print(f"  {label:70} " + " ".join(f"{c:>32}" for c in cells), soft_wrap=True)
+            for way in ways:
+                console.print(f"  {way.name}: {way.what}")
         console.print(f"peak memory {peak_rss_mib():.0f} MiB")
 
     @bench.command("assessment")
@@ -198,7 +288,7 @@ def register(bench: typer.Typer) -> None:
         from gridbrain.core.auth import Actor
         from gridbrain.core.db import UnitOfWork
         from gridbrain.events.tables import events
-        from gridbrain.supervision import assessment
+        from gridbrain.supervision.assessment import service as assessment
         from gridbrain.supervision.tables import cards, deadlines, summons
 
         start = datetime.fromisoformat("2025-11-01T00:00:00+08:00")

@@ -8,6 +8,8 @@ same matter class (the first two levels of the catalog's class path), ranked by 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -17,7 +19,7 @@ from gridbrain.core import clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Forbidden, Invalid, MissingField
-from gridbrain.supervision.service import OPERATORS, load_event, record
+from gridbrain.supervision.access import OPERATORS, load_event, record
 from gridbrain.supervision.tables import cases
 
 _STOP = set("的了是在和与及或也就都而且把被给让对向从到于为以之其这那有没不很个些啊吗呢吧")
@@ -52,10 +54,27 @@ def _matter_class(matter_code: str | None) -> str | None:
     return "/".join(cat.get(matter_code).class_path[:2])
 
 
-def case_view(row: Any) -> dict[str, Any]:
-    out = dict(row._mapping)
-    out.pop("search_text", None)
-    return out
+@dataclass(frozen=True)
+class CaseView:
+    """A case of the library (its search words stay inside); `similarity` when found as similar."""
+
+    id: str
+    event_id: str
+    matter_code: str | None
+    matter_class: str | None
+    area_code: str
+    title: str
+    summary: str
+    review_notes: str | None
+    tags: list[str]
+    created_by: str
+    created_at: datetime
+    similarity: int | None = None
+
+
+def case_view(row: Any, similarity: int | None = None) -> CaseView:
+    fields = {k: v for k, v in row._mapping.items() if k in CaseView.__dataclass_fields__}
+    return CaseView(**fields, similarity=similarity)
 
 
 def add_case(
@@ -67,7 +86,7 @@ def add_case(
     summary: str,
     review_notes: str | None = None,
     tags: list[str] | None = None,
-) -> dict[str, Any]:
+) -> CaseView:
     """Add a closed event to the case library as a typical case."""
     if actor.role not in OPERATORS:
         raise Forbidden(f"role {actor.role} may not add cases")
@@ -125,7 +144,7 @@ def search_cases(
     tag: str | None = None,
     matter_class: str | None = None,
     limit: int = 50,
-) -> list[dict[str, Any]]:
+) -> list[CaseView]:
     """Full-text search: every word of `q` must appear; best matches of the title first."""
     stmt = sa.select(cases).where(actor.scope.where(cases.c.area_code))
     words = tokens(q or "")
@@ -141,7 +160,7 @@ def search_cases(
     return [case_view(r) for r in rows[:limit]]
 
 
-def similar_cases(uow: UnitOfWork, actor: Actor, event_id: str, limit: int = 5) -> list[dict[str, Any]]:
+def similar_cases(uow: UnitOfWork, actor: Actor, event_id: str, limit: int = 5) -> list[CaseView]:
     """Past cases of the same matter class as the event, most shared words first."""
     ev = load_event(uow, actor, event_id)
     klass = _matter_class(ev.matter_code)
@@ -163,4 +182,4 @@ def similar_cases(uow: UnitOfWork, actor: Actor, event_id: str, limit: int = 5) 
         same_matter = r.matter_code == ev.matter_code
         scored.append((shared + (2 if same_matter else 0), r))
     scored.sort(key=lambda x: -x[0])
-    return [{**case_view(r), "similarity": s} for s, r in scored[:limit]]
+    return [case_view(r, s) for s, r in scored[:limit]]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gridbrain.supervision.model import CHINA
+from gridbrain.core.clock import aware
 
 
 def _parse_now(raw: str | None) -> datetime | None:
@@ -20,7 +20,7 @@ def _parse_now(raw: str | None) -> datetime | None:
         raise typer.BadParameter(
             f"not an ISO time: {raw!r} (e.g. 2026-10-09T17:31 or 2026-10-09T09:31+00:00)"
         ) from None
-    return at.replace(tzinfo=CHINA) if at.tzinfo is None else at
+    return aware(at)
 
 
 def register(app: typer.Typer) -> None:

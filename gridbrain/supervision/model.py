@@ -5,7 +5,11 @@
 - Deadline arithmetic in four units (working_hours, working_days, hours, days), pausing
   (挂起) and extension (延期).
 - Yellow and red cards (红黄牌): when each is due, never twice.
-- Escalation levels, whistle/report-in flags (吹哨不到、人到无效) and the assessment score.
+- Escalation (the level above, from `gridbrain.core.levels.Level`) and the supervisor's area.
+
+The lifecycles of supervision orders and summons are in `supervision/orders/model.py`, of
+extension and suspension requests in `supervision/pauses/model.py`; the assessment's indicators
+and score in `supervision/assessment/model.py`.
 
 Working-day convention (the issue is silent; this follows the civil rule that the day a period
 starts is not counted, 期间开始的当日不计入): a limit of N working days ends at the close of the
@@ -23,9 +27,9 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gridbrain.core.clock import CHINA
 from gridbrain.core.errors import Invalid
-
-CHINA = ZoneInfo("Asia/Shanghai")
+from gridbrain.core.levels import Level
 
 
 class Unit(StrEnum):
@@ -289,56 +293,23 @@ def next_check(c: Clock, *, yellow_issued: bool, red_issued: bool) -> datetime |
 
 # --- escalation --------------------------------------------------------------------------------
 
-ESCALATION = {"grid": "community", "community": "street", "street": "district"}
 
-
-def level_above(level: str | None) -> str | None:
-    """community → street → district; a district has nobody above it in the brain."""
-    return ESCALATION.get(level or "")
-
-
-def supervisor_prefix(area_code: str, level: str | None) -> str:
+def supervisor_prefix(area_code: str, level: Level | None) -> str:
     """The area whose staff supervise an event handled at `level` in `area_code`: the level above
     (a grid worker's community, a community's street, a street's district; the district itself)."""
     digits = area_code[:12]
     match level:
-        case "grid":
+        case Level.GRID:
             return digits
-        case "community":
+        case Level.COMMUNITY:
             return digits[:9].ljust(12, "0")
         case _:
             return digits[:6].ljust(12, "0")
 
 
-# --- whistle and report-in (网格吹哨、部门报到) ----------------------------------------------------
-
-
-class SummonsFlag(StrEnum):
-    NO_REPORT_IN = "no_report_in"  # 吹哨不到
-    LATE_REPORT_IN = "late_report_in"
-    NO_RESULT = "no_result"  # 人到无效: reported in but no result by the result deadline
-
-
-@dataclass(frozen=True)
-class Summons:
-    report_in_due_at: datetime
-    result_due_at: datetime
-    reported_in_at: datetime | None = None
-    arrived_at: datetime | None = None
-    result_at: datetime | None = None
-
-
-def summons_flags(s: Summons, now: datetime) -> list[SummonsFlag]:
-    """What went wrong with one summoned department, as far as can be said at `now`."""
-    flags = []
-    if s.reported_in_at is None:
-        if now > s.report_in_due_at:
-            flags.append(SummonsFlag.NO_REPORT_IN)
-    elif s.reported_in_at > s.report_in_due_at:
-        flags.append(SummonsFlag.LATE_REPORT_IN)
-    if s.reported_in_at is not None and s.result_at is None and now > s.result_due_at:
-        flags.append(SummonsFlag.NO_RESULT)
-    return flags
+def escalation_target(level: Level | None) -> Level | None:
+    """Where a red card sends an event: the level above its handler's (none above the district)."""
+    return level.above() if level is not None else None
 
 
 # --- configuration as data ---------------------------------------------------------------------
@@ -378,79 +349,3 @@ def rules_from_dict(raw: Mapping[str, Any]) -> Rules:
         score_weights={str(k): float(v) for k, v in (raw.get("score_weights") or {}).items()},
         card_penalty={Colour(k): float(v) for k, v in (raw.get("card_penalty") or {}).items()},
     )
-
-
-# --- assessment (考核) -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Raw counts for one department or area over a period."""
-
-    received: int = 0
-    response_due: int = 0  # response clocks that ended or ran out in the period
-    accepted_on_time: int = 0
-    returned: int = 0
-    disposal_due: int = 0
-    closed_on_time: int = 0
-    yellow_cards: int = 0
-    red_cards: int = 0
-    summoned: int = 0
-    reported_in_on_time: int = 0
-    reported_in_late: int = 0
-    no_report_in: int = 0
-    no_result: int = 0
-    satisfaction_sum: float = 0.0
-    satisfaction_n: int = 0
-    closed: int = 0
-    reopened: int = 0
-
-
-def ratio(num: float, den: float) -> float | None:
-    return None if den == 0 else num / den
-
-
-def indicators(t: Tally) -> dict[str, float | None]:
-    """The assessment indicators: rates in [0, 1], satisfaction on the 1-5 scale."""
-    return {
-        "accepted_on_time_rate": ratio(t.accepted_on_time, t.response_due),
-        "return_rate": ratio(t.returned, t.received),  # 退单率
-        "closed_on_time_rate": ratio(t.closed_on_time, t.disposal_due),  # 按时办结率
-        "report_in_rate": ratio(t.reported_in_on_time, t.summoned),  # 报到率 (on time)
-        "satisfaction": ratio(t.satisfaction_sum, t.satisfaction_n),
-        "reopen_rate": ratio(t.reopened, t.closed),
-    }
-
-
-DEFAULT_WEIGHTS = {
-    "closed_on_time_rate": 30.0,
-    "accepted_on_time_rate": 20.0,
-    "return_rate": 15.0,  # counts as (1 - rate)
-    "report_in_rate": 15.0,
-    "satisfaction": 10.0,  # counts as satisfaction / 5
-    "reopen_rate": 10.0,  # counts as (1 - rate)
-}
-_INVERTED = {"return_rate", "reopen_rate"}
-
-
-def score(t: Tally, weights: Mapping[str, float] | None = None, penalty: Mapping[Colour, float] | None = None) -> float:
-    """A 0-100 score: weighted indicators (missing ones drop out, weights renormalised) minus
-    card penalties per 100 events received."""
-    w = dict(weights or DEFAULT_WEIGHTS)
-    pen = {Colour.YELLOW: 1.0, Colour.RED: 3.0, **(penalty or {})}
-    ind = indicators(t)
-    got, total = 0.0, 0.0
-    for name, weight in w.items():
-        v = ind.get(name)
-        if v is None:
-            continue
-        if name == "satisfaction":
-            v = v / 5
-        elif name in _INVERTED:
-            v = 1 - v
-        got += weight * v
-        total += weight
-    base = 100 * got / total if total else 100.0
-    per100 = 100 / t.received if t.received else 0.0
-    cards = (t.yellow_cards * pen[Colour.YELLOW] + t.red_cards * pen[Colour.RED]) * per100 / 10
-    return round(max(0.0, base - cards), 2)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gridbrain.supervision.assessment.service import Ranked
 
 
 class _Body(BaseModel):
@@ -58,7 +60,48 @@ class CaseCreate(_Body):
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
-class CardPublic(BaseModel):
+# --- responses: only these fields leave the server ------------------------------------------------
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, value: object) -> Self:
+        """The public shape of a service's view or a stored row (read by attribute)."""
+        return cls.model_validate(value, from_attributes=True)
+
+
+class LimitPublic(_Public):
+    value: float
+    unit: str = Field(description="working_hours | working_days | hours | days")
+
+
+class DeadlinePublic(_Public):
+    """One clock of an event (响应 / 处置时限), in the event detail's `deadlines`."""
+
+    kind: str = Field(description="response | disposal")
+    round: int
+    status: str = Field(description="running | paused | met | ended")
+    end_reason: str | None
+    limit: LimitPublic
+    department_code: str | None
+    level: str | None
+    started_at: datetime
+    yellow_at: datetime
+    due_at: datetime
+    paused_at: datetime | None
+    ended_at: datetime | None
+    extensions: int
+    overdue: bool
+    remaining_seconds: int | None
+    yellow_card_at: datetime | None
+    red_card_at: datetime | None
+
+
+class CardPublic(_Public):
+    """A yellow or red card (红黄牌)."""
+
     id: int
     event_id: str
     colour: str
@@ -73,10 +116,106 @@ class CardPublic(BaseModel):
     escalated_to: str | None
 
 
-class CardCount(BaseModel):
+class CardCount(_Public):
     key: str
     yellow: int
     red: int
+
+
+class PausePublic(_Public):
+    """An extension (延期) or suspension (挂起) request and its decision."""
+
+    id: int
+    event_id: str
+    area_code: str
+    kind: str
+    status: str = Field(description="requested | approved | rejected | ended")
+    reason: str
+    value: float | None
+    unit: str | None
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    ended_by: str | None
+    ended_at: datetime | None
+
+
+class OrderPublic(_Public):
+    """A supervision order (督办单)."""
+
+    id: str
+    event_id: str
+    area_code: str
+    department_code: str | None
+    status: str = Field(description="open | replied | closed")
+    requirement: str
+    opened_by: str
+    opened_at: datetime
+    due_at: datetime
+    reply: str | None
+    replied_by: str | None
+    replied_at: datetime | None
+    overdue_at: datetime | None
+    closed_by: str | None
+    closed_at: datetime | None
+    overdue: bool
+
+
+class SummonsPublic(_Public):
+    """One summoned department (部门报到) and its flags (吹哨不到、人到无效)."""
+
+    id: int
+    whistle_id: str
+    event_id: str
+    area_code: str
+    grid_code: str | None
+    department_code: str
+    summoned_at: datetime
+    report_in_due_at: datetime
+    result_due_at: datetime
+    reported_in_at: datetime | None
+    reported_in_by: str | None
+    attendees: str | None
+    arrived_at: datetime | None
+    result_at: datetime | None
+    result: str | None
+    no_report_in_at: datetime | None
+    no_result_at: datetime | None
+    state: str = Field(description="summoned | reported_in | arrived | done")
+    flags: list[str]
+
+
+class WhistlePublic(_Public):
+    """A whistle (吹哨) and every department it summoned."""
+
+    id: str
+    event_id: str
+    area_code: str
+    blown_from: str
+    blown_level: str
+    blown_by: str
+    blown_at: datetime
+    reason: str
+    summons: list[SummonsPublic]
+
+
+class CasePublic(_Public):
+    """A case of the library (案例库); `similarity` when found as similar to an event."""
+
+    id: str
+    event_id: str
+    matter_code: str | None
+    matter_class: str | None
+    area_code: str
+    title: str
+    summary: str
+    review_notes: str | None
+    tags: list[str]
+    created_by: str
+    created_at: datetime
+    similarity: int | None = None
 
 
 class AssessmentRow(BaseModel):
@@ -108,8 +247,8 @@ class AssessmentRow(BaseModel):
     reopen_rate: float | None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> AssessmentRow:
-        return cls.model_validate({k: v for k, v in row.items() if k in cls.model_fields})
+    def of(cls, row: Ranked) -> AssessmentRow:
+        return cls.model_validate({name: row.value(name) for name in cls.model_fields})
 
 
 class Assessment(BaseModel):

@@ -4,16 +4,16 @@ deadlines, cards and similar cases, and the sweeper runs every minute when worke
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
-from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from gridbrain.core import signals
+from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events.signals import EventChanged
-from gridbrain.supervision import cases, service, sweeper
+from gridbrain.supervision import cases, queries, service, sweeper
+from gridbrain.supervision.schemas import CardPublic, CasePublic, DeadlinePublic
 
 log = logging.getLogger(__name__)
 
@@ -21,16 +21,7 @@ log = logging.getLogger(__name__)
 def _clocks(uow: UnitOfWork, sigs: list[EventChanged]) -> None:
     """Apply the event hub's signals to the clocks in the hub's own transaction: an event is
     never dispatched without its clocks, nor do clocks start for a change that rolled back."""
-    service.on_events(uow, [(s.action, _as_payload(s)) for s in sigs if s.action in ACTIONS])
-
-
-ACTIONS = frozenset(
-    {"dispatched", "rerouted", "escalated", "reopened", "accepted", "handled", "returned", "cancelled", "closed"}
-)
-
-
-def _as_payload(sig: EventChanged) -> dict[str, Any]:
-    return {f.name: getattr(sig, f.name) for f in fields(sig)}
+    service.on_events(uow, sigs)
 
 
 def connect(engine: Engine | None = None) -> None:
@@ -39,12 +30,25 @@ def connect(engine: Engine | None = None) -> None:
     signals.connect_in_transaction(EventChanged, _clocks)
 
 
+# the event detail's extensions answer plain JSON-ready values, shaped by the public schemas
+def _deadlines(uow: UnitOfWork, actor: Actor, event_id: str) -> list[dict[str, object]]:
+    return [DeadlinePublic.of(d).model_dump() for d in queries.event_deadlines(uow, actor, event_id)]
+
+
+def _cards(uow: UnitOfWork, actor: Actor, event_id: str) -> list[dict[str, object]]:
+    return [CardPublic.of(c).model_dump() for c in queries.event_cards(uow, actor, event_id)]
+
+
+def _similar(uow: UnitOfWork, actor: Actor, event_id: str) -> list[dict[str, object]]:
+    return [CasePublic.of(c).model_dump() for c in cases.similar_cases(uow, actor, event_id)]
+
+
 def register_extensions() -> None:
     from gridbrain.events.service import register_detail_extension
 
-    register_detail_extension("deadlines", service.event_deadlines)
-    register_detail_extension("cards", service.event_cards)
-    register_detail_extension("similar_cases", cases.similar_cases)
+    register_detail_extension("deadlines", _deadlines)
+    register_detail_extension("cards", _cards)
+    register_detail_extension("similar_cases", _similar)
 
 
 def wire(app: FastAPI) -> None:

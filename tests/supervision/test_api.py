@@ -206,3 +206,38 @@ def test_the_server_runs_the_sweeper_in_process_and_stops_it_on_shutdown(report,
     assert issued == 1
     workers = [t for t in threading.enumerate() if t.name == "supervision-sweeper"]
     assert workers == []  # stopped by the app's shutdown
+
+
+def test_every_supervision_route_documents_its_answer_in_openapi(client):  # type: ignore[no-untyped-def]
+    doc = client.get("/openapi.json").json()
+    ops = [
+        (path, method, op)
+        for path, item in doc["paths"].items()
+        if "/supervision" in path or path.endswith(("/pauses", "/supervision-orders", "/whistles", "/case"))
+        for method, op in item.items()
+    ]
+    assert len(ops) == 23
+    for path, method, op in ops:
+        ok = next(v for k, v in op["responses"].items() if k.startswith("2"))
+        content = ok.get("content", {})
+        schema = content.get("application/json", {}).get("schema")
+        if path.endswith(".xlsx"):
+            assert "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" in content
+            continue
+        assert schema, f"{method.upper()} {path} answers an undocumented shape"
+        ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+        assert ref and ref.split("/")[-1].endswith(("Public", "Count", "Assessment")), (path, schema)
+
+
+def test_a_whistle_answer_carries_only_its_public_fields(client, report, district, handlers):  # type: ignore[no-untyped-def]
+    event_id = report(cn(2026, 11, 23, 9, 0))
+    s1 = district.streets[0][:9]
+    r = client.post(
+        f"/api/v1/events/{event_id}/whistles",
+        json={"departments": [f"{s1}:city_management"], "reason": "需城管到场"},
+        headers=district.headers("street1_op"),
+    )
+    assert r.status_code == 201, r.text
+    summons = r.json()["summons"][0]
+    assert "next_check_at" not in summons  # the sweeper's bookkeeping stays inside
+    assert summons["state"] == "summoned" and summons["flags"] == []

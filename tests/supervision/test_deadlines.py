@@ -10,9 +10,13 @@ import sqlalchemy as sa
 from gridbrain.core import clock
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Conflict, Forbidden, Invalid
+from gridbrain.core.levels import Level
 from gridbrain.events import service as events
-from gridbrain.supervision import service
+from gridbrain.events.signals import EventDispatched
+from gridbrain.supervision import queries, service
 from gridbrain.supervision.model import CHINA
+from gridbrain.supervision.pauses import service as pauses
+from gridbrain.supervision.pauses.model import Decide, RequestPause
 from gridbrain.supervision.tables import deadlines
 
 
@@ -101,20 +105,22 @@ def test_a_suspension_stops_the_clock_only_once_approved_and_shows_in_the_timeli
     due = clocks(wired, event_id)[(1, "disposal")].due_at
     clock.set_now(cn(2026, 11, 23, 10, 0))
     with UnitOfWork(wired) as uow:
-        req = service.request_pause(uow, people["c1_office"], event_id, kind="suspension", reason="等待业主回国")
+        req = pauses.request_pause(
+            uow, people["c1_office"], RequestPause.of(event_id, kind="suspension", reason="等待业主回国")
+        )
         uow.commit()
     assert clocks(wired, event_id)[(1, "disposal")].status == "running"  # a request alone changes nothing
     with UnitOfWork(wired) as uow, pytest.raises(Forbidden):
-        service.decide_pause(uow, people["c1_office"], req["id"], approve=True)
+        pauses.decide_pause(uow, people["c1_office"], Decide(req.id, approve=True))
     clock.set_now(cn(2026, 11, 23, 11, 0))
     with UnitOfWork(wired) as uow:
-        service.decide_pause(uow, people["street1_op"], req["id"], approve=True, note="同意")
+        pauses.decide_pause(uow, people["street1_op"], Decide(req.id, approve=True, note="同意"))
         uow.commit()
     paused = clocks(wired, event_id)[(1, "disposal")]
     assert paused.status == "paused" and paused.next_check_at is None
     clock.set_now(cn(2026, 11, 25, 11, 0))  # two working days later
     with UnitOfWork(wired) as uow:
-        service.end_suspension(uow, people["street1_op"], req["id"])
+        pauses.end_suspension(uow, people["street1_op"], req.id)
         uow.commit()
     resumed = clocks(wired, event_id)[(1, "disposal")]
     assert resumed.status == "running"
@@ -131,39 +137,27 @@ def test_an_approved_extension_moves_the_due_time_and_a_rejected_one_does_not(re
     clock.set_now(cn(2026, 11, 23, 9, 10))
     act(wired, people["c1_office"], event_id, "accept")
     with UnitOfWork(wired) as uow:
-        r1 = service.request_pause(
+        r1 = pauses.request_pause(
             uow,
             people["c1_office"],
-            event_id,
-            kind="extension",
-            reason="需协调物业",
-            value=3,
-            unit="working_days",
+            RequestPause.of(event_id, kind="extension", reason="需协调物业", value=3, unit="working_days"),
         )
         with pytest.raises(Conflict):
-            service.request_pause(
+            pauses.request_pause(
                 uow,
                 people["c1_office"],
-                event_id,
-                kind="extension",
-                reason="again",
-                value=1,
-                unit="working_days",
+                RequestPause.of(event_id, kind="extension", reason="again", value=1, unit="working_days"),
             )
-        service.decide_pause(uow, people["street1_op"], r1["id"], approve=False, note="理由不充分")
+        pauses.decide_pause(uow, people["street1_op"], Decide(r1.id, approve=False, note="理由不充分"))
         uow.commit()
     assert clocks(wired, event_id)[(1, "disposal")].due_at == cn(2026, 11, 25, 17, 30)
     with UnitOfWork(wired) as uow:
-        r2 = service.request_pause(
+        r2 = pauses.request_pause(
             uow,
             people["c1_office"],
-            event_id,
-            kind="extension",
-            reason="需协调物业",
-            value=3,
-            unit="working_days",
+            RequestPause.of(event_id, kind="extension", reason="需协调物业", value=3, unit="working_days"),
         )
-        service.decide_pause(uow, people["street1_op"], r2["id"], approve=True)
+        pauses.decide_pause(uow, people["street1_op"], Decide(r2.id, approve=True))
         uow.commit()
     d = clocks(wired, event_id)[(1, "disposal")]
     assert d.due_at == cn(2026, 11, 30, 17, 30) and d.extensions == 1
@@ -174,21 +168,17 @@ def test_bad_pause_requests_are_refused_naming_the_field(report, wired, people):
     event_id = report(cn(2026, 11, 23, 9, 0))
     with UnitOfWork(wired) as uow:
         with pytest.raises(Invalid) as e:
-            service.request_pause(
+            pauses.request_pause(
                 uow,
                 people["c1_office"],
-                event_id,
-                kind="extension",
-                reason="x",
-                value=-1,
-                unit="working_days",
+                RequestPause.of(event_id, kind="extension", reason="x", value=-1, unit="working_days"),
             )
         assert e.value.field == "extension.value"
         with pytest.raises(Invalid) as e:
-            service.request_pause(uow, people["c1_office"], event_id, kind="holiday", reason="x")
+            pauses.request_pause(uow, people["c1_office"], RequestPause.of(event_id, kind="holiday", reason="x"))
         assert e.value.field == "kind"
         with pytest.raises(Invalid) as e:
-            service.request_pause(uow, people["c1_office"], event_id, kind="suspension", reason="  ")
+            pauses.request_pause(uow, people["c1_office"], RequestPause.of(event_id, kind="suspension", reason="  "))
         assert e.value.field == "reason"
 
 
@@ -197,7 +187,7 @@ def test_an_event_outside_the_actor_s_area_has_no_deadlines_for_them(report, wir
 
     event_id = report(cn(2026, 11, 23, 9, 0))
     with UnitOfWork(wired) as uow, pytest.raises(NotFound):
-        service.event_deadlines(uow, people["street2_op"], event_id)
+        queries.event_deadlines(uow, people["street2_op"], event_id)
 
 
 def test_calendar_limits_run_through_the_night(report, wired, people):  # type: ignore[no-untyped-def]
@@ -234,10 +224,22 @@ def test_clocks_lost_with_a_signal_are_started_by_reconcile_and_never_twice(engi
     with UnitOfWork(engine) as uow:
         assert service.reconcile(uow) == 0
         # the late signal arrives after all: no second round
-        service.on_event(
+        service.on_events(
             uow,
-            "dispatched",
-            {"event_id": ev["id"], "to_status": "dispatched", "at": cn(2026, 11, 23, 9, 0).isoformat()},
+            [
+                EventDispatched(
+                    event_id=ev["id"],
+                    from_status="triaged",
+                    to_status="dispatched",
+                    at=cn(2026, 11, 23, 9, 0),
+                    actor="hotline",
+                    matter_code=ev["matter_code"],
+                    level=Level(ev["level"]),
+                    department_code=ev["department_code"],
+                    grid_code=ev["grid_code"],
+                    area_code=ev["area_code"],
+                )
+            ],
         )
         uow.commit()
     assert set(clocks(engine, ev["id"])) == {(1, "response"), (1, "disposal")}

@@ -10,9 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridbrain.core.errors import Invalid
+from gridbrain.core.levels import Level
 from gridbrain.supervision import calendar as supcal
 from gridbrain.supervision import model
-from gridbrain.supervision.model import CHINA, Colour, Limit, Summons, SummonsFlag, Unit
+from gridbrain.supervision.assessment import model as assessment
+from gridbrain.supervision.model import CHINA, Colour, Limit, Unit
+from gridbrain.supervision.orders import model as orders
+from gridbrain.supervision.orders.model import Summons, SummonsFlag
 
 CAL = supcal.working_calendar()
 WEEKENDS_ONLY = model.WorkingCalendar(is_workday=lambda d: d.weekday() < 5)
@@ -196,16 +200,17 @@ def test_a_late_sweep_issues_yellow_and_red_together_in_that_order():
 
 
 def test_escalation_climbs_community_street_district_and_stops():
-    assert model.level_above("grid") == "community"
-    assert model.level_above("community") == "street"
-    assert model.level_above("street") == "district"
-    assert model.level_above("district") is None
+    assert model.escalation_target(Level.GRID) == Level.COMMUNITY
+    assert model.escalation_target(Level.COMMUNITY) == Level.STREET
+    assert model.escalation_target(Level.STREET) == Level.DISTRICT
+    assert model.escalation_target(Level.DISTRICT) is None
+    assert model.escalation_target(None) is None  # an event with no level is not escalated
 
 
 def test_the_supervisor_is_the_level_above_the_handler():
-    assert model.supervisor_prefix("330110001002003", "grid") == "330110001002"
-    assert model.supervisor_prefix("330110001002", "community") == "330110001000"
-    assert model.supervisor_prefix("330110001000", "street") == "330110000000"
+    assert model.supervisor_prefix("330110001002003", Level.GRID) == "330110001002"
+    assert model.supervisor_prefix("330110001002", Level.COMMUNITY) == "330110001000"
+    assert model.supervisor_prefix("330110001000", Level.STREET) == "330110000000"
 
 
 # --- report-in -----------------------------------------------------------------------------------------
@@ -213,8 +218,8 @@ def test_the_supervisor_is_the_level_above_the_handler():
 
 def test_a_department_that_never_reports_in_is_flagged_once_the_deadline_passes():
     s = Summons(report_in_due_at=cn(2026, 11, 23, 11, 0), result_due_at=cn(2026, 11, 25, 17, 30))
-    assert model.summons_flags(s, cn(2026, 11, 23, 10, 59)) == []
-    assert model.summons_flags(s, cn(2026, 11, 23, 11, 1)) == [SummonsFlag.NO_REPORT_IN]
+    assert orders.summons_flags(s, cn(2026, 11, 23, 10, 59)) == []
+    assert orders.summons_flags(s, cn(2026, 11, 23, 11, 1)) == [SummonsFlag.NO_REPORT_IN]
 
 
 def test_late_report_in_and_report_in_without_result_are_both_flagged():
@@ -223,8 +228,8 @@ def test_late_report_in_and_report_in_without_result_are_both_flagged():
         result_due_at=cn(2026, 11, 25, 17, 30),
         reported_in_at=cn(2026, 11, 23, 12, 0),
     )
-    assert model.summons_flags(s, cn(2026, 11, 24)) == [SummonsFlag.LATE_REPORT_IN]
-    assert model.summons_flags(s, cn(2026, 11, 26)) == [SummonsFlag.LATE_REPORT_IN, SummonsFlag.NO_RESULT]
+    assert orders.summons_flags(s, cn(2026, 11, 24)) == [SummonsFlag.LATE_REPORT_IN]
+    assert orders.summons_flags(s, cn(2026, 11, 26)) == [SummonsFlag.LATE_REPORT_IN, SummonsFlag.NO_RESULT]
 
 
 # --- rules and assessment ---------------------------------------------------------------------------------
@@ -240,7 +245,7 @@ def test_shipped_rules_load_and_bad_shares_are_refused():
 
 
 def test_a_department_with_red_cards_and_returns_scores_below_a_clean_one():
-    clean = model.Tally(
+    clean = assessment.Tally(
         received=10,
         response_due=10,
         accepted_on_time=10,
@@ -250,7 +255,7 @@ def test_a_department_with_red_cards_and_returns_scores_below_a_clean_one():
         satisfaction_sum=50,
         satisfaction_n=10,
     )
-    sloppy = model.Tally(
+    sloppy = assessment.Tally(
         received=10,
         response_due=10,
         accepted_on_time=8,
@@ -264,9 +269,9 @@ def test_a_department_with_red_cards_and_returns_scores_below_a_clean_one():
         satisfaction_sum=30,
         satisfaction_n=10,
     )
-    assert model.score(clean) == 100.0
-    assert model.score(sloppy) < model.score(clean)
-    ind = model.indicators(sloppy)
+    assert assessment.score(clean) == 100.0
+    assert assessment.score(sloppy) < assessment.score(clean)
+    ind = assessment.indicators(sloppy)
     assert ind["return_rate"] == pytest.approx(0.3)
     assert ind["closed_on_time_rate"] == pytest.approx(0.6)
     assert ind["report_in_rate"] is None  # never summoned: no rate, not zero

@@ -156,23 +156,61 @@ def test_a_suspended_clock_gets_no_card_and_an_extended_one_turns_red_only_at_it
     wired,
     people,  # type: ignore[no-untyped-def]
 ):
-    from gridbrain.supervision import service
+    from gridbrain.supervision.pauses import service as pauses
+    from gridbrain.supervision.pauses.model import Decide, RequestPause
 
     paused = report(cn(2026, 11, 23, 9, 0), n=1)
     extended = report(cn(2026, 11, 23, 9, 0), n=2)
     clock.set_now(cn(2026, 11, 23, 9, 10))
     with UnitOfWork(wired) as uow:
-        p = service.request_pause(uow, people["c1_office"], paused, kind="suspension", reason="等待鉴定")
-        service.decide_pause(uow, people["street1_op"], p["id"], approve=True)
+        p = pauses.request_pause(
+            uow, people["c1_office"], RequestPause.of(paused, kind="suspension", reason="等待鉴定")
+        )
+        pauses.decide_pause(uow, people["street1_op"], Decide(p.id, approve=True))
         uow.commit()
     assert sweeper.sweep(wired, cn(2026, 11, 23, 9, 50)).yellow == 1  # only the running one
     with UnitOfWork(wired) as uow:
-        e = service.request_pause(
-            uow, people["c1_office"], extended, kind="extension", reason="需协调", value=2, unit="working_hours"
+        e = pauses.request_pause(
+            uow,
+            people["c1_office"],
+            RequestPause.of(extended, kind="extension", reason="需协调", value=2, unit="working_hours"),
         )
-        service.decide_pause(uow, people["street1_op"], e["id"], approve=True)
+        pauses.decide_pause(uow, people["street1_op"], Decide(e.id, approve=True))
         uow.commit()
     assert sweeper.sweep(wired, cn(2026, 11, 23, 10, 30)).red == 0  # the old due time (10:00) has passed
     late = sweeper.sweep(wired, cn(2026, 11, 23, 12, 1), escalate=False)  # new due time: 12:00
     assert (late.yellow, late.red) == (0, 1)
     assert {(r[0], r[3]) for r in card_rows(wired)} == {(extended, "yellow"), (extended, "red")}
+
+
+def test_a_sweep_publishes_typed_card_and_escalation_signals_after_its_commit(report, wired, people):  # type: ignore[no-untyped-def]
+    from gridbrain.core import signals as core_signals
+    from gridbrain.core.levels import Level
+    from gridbrain.supervision import signals
+
+    heard: list[object] = []
+    core_signals.connect(signals.CardIssued, heard.append)
+    core_signals.connect(signals.EventEscalatedBySupervision, heard.append)
+    event_id = report(cn(2026, 11, 23, 9, 0))
+    sweeper.sweep(wired, cn(2026, 11, 23, 15, 0))
+    yellow, red, escalated = heard
+    assert isinstance(yellow, signals.YellowCardIssued) and isinstance(red, signals.DeadlineMissed)
+    assert (red.event_id, red.deadline_kind, red.round) == (event_id, "response", 1)
+    assert red.department_code is not None and red.department_code.endswith(":community_office")
+    assert isinstance(escalated, signals.EventEscalatedBySupervision)
+    assert (escalated.event_id, escalated.card_id, escalated.from_level, escalated.to_level) == (
+        event_id,
+        red.card_id,
+        Level.COMMUNITY,
+        Level.STREET,
+    )
+
+
+def test_an_event_whose_two_clocks_both_ran_out_while_the_sweeper_was_down_climbs_one_level(report, wired, people):  # type: ignore[no-untyped-def]
+    event_id = report(cn(2026, 11, 23, 9, 0))  # response due 10:00, disposal due Wednesday 17:30
+    res = sweeper.sweep(wired, cn(2026, 11, 27, 9, 0))  # back on Friday
+    assert (res.yellow, res.red, res.escalated) == (2, 2, 1)
+    assert escalations(wired, event_id) == 1
+    with UnitOfWork(wired) as uow:
+        ev = events.get_event(uow, people["admin"], event_id)
+    assert ev["level"] == "street"  # one level up (community → street), not two
