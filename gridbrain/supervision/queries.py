@@ -132,7 +132,7 @@ def _period(q: Any, since: datetime | None, until: datetime | None) -> Any:
     return q
 
 
-def list_cards(
+def list_cards(  # noqa: PLR0913 - the card list's filters, all keyword-only
     uow: UnitOfWork,
     actor: Actor,
     *,

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gridbrain.core.db import UnitOfWork
-from gridbrain.supervision import assessment, orders
-from gridbrain.supervision import service as supervision_service
+from gridbrain.supervision import queries as supervision_queries
+from gridbrain.supervision.assessment import service as assessment
+from gridbrain.supervision.orders import service as orders
+from gridbrain.supervision.orders import whistles
 from gridbrain.web import cockpit_data
 from gridbrain.web.access import PageUser, require_roles
 from gridbrain.web.cockpit import home_area
@@ -32,11 +34,11 @@ def board(request: Request, user: PageUser) -> Response:
     since = until - PERIOD
     with UnitOfWork(request.app.state.engine) as uow:
         area = home_area(uow, user)
-        by_department = supervision_service.card_counts(uow, user, by="department", since=since, until=until)
-        by_street = supervision_service.card_counts(uow, user, by="street", since=since, until=until)
-        cards = supervision_service.list_cards(uow, user, since=since, until=until)[:SHOWN]
+        by_department = supervision_queries.card_counts(uow, user, by="department", since=since, until=until)
+        by_street = supervision_queries.card_counts(uow, user, by="street", since=since, until=until)
+        cards = supervision_queries.list_cards(uow, user, since=since, until=until)[:SHOWN]
         open_orders = orders.list_orders(uow, user, status="open")[:SHOWN]
-        whistles = [orders.get_whistle(uow, user, w["id"]) for w in orders.list_whistles(uow, user)[:SHOWN]]
+        blown = whistles.list_whistles(uow, user)[:SHOWN]
         overdue = [m for m in cockpit_data.markers(uow, area.code) if m.overdue][:SHOWN]
         ranking = assessment.assess(uow, user, since=since, until=until, by="department")[:SHOWN]
     context = {
@@ -45,7 +47,7 @@ def board(request: Request, user: PageUser) -> Response:
         "by_street": by_street,
         "cards": cards,
         "orders": open_orders,
-        "whistles": whistles,
+        "whistles": blown,
         "overdue": overdue,
         "ranking": ranking,
         "since": since.date().isoformat(),

@@ -15,7 +15,7 @@ from gridbrain.areas import service as areas_service
 from gridbrain.catalog import service as catalog_service
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
-from gridbrain.supervision import assessment
+from gridbrain.supervision.assessment import service as assessment
 from gridbrain.web import cockpit_data
 from gridbrain.web.access import PageUser, page_user, require_roles
 from gridbrain.web.nav import NAV
@@ -141,7 +141,7 @@ def cockpit_json(request: Request, user: PageUser, area: AreaQuery = None, theme
             trend=cockpit_data.trend(uow, view.code, codes),
             matters=matters,
             markers=[MarkerPublic(**m.__dict__) for m in cockpit_data.markers(uow, view.code, codes)],
-            ranking=[RankPublic.model_validate(r) for r in rows[:10]],
+            ranking=[RankPublic(rank=r.rank, name=r.name, score=r.score, received=r.tally.received) for r in rows[:10]],
             heat=[HeatPublic(count=h.count, boundary=h.boundary) for h in cockpit_data.heat(uow, view.code, codes)],
         )
 

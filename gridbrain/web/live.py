@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from gridbrain.core.scoping import Scope
-from gridbrain.core.signals import Signal
 from gridbrain.events.signals import EventChanged
+from gridbrain.supervision.signals import CardIssued, RedCardIssued
 
 KEEPALIVE_S = 15.0
 QUEUE_MAX = 1000
@@ -60,10 +60,10 @@ class Broker:
         for li in targets:
             li.loop.call_soon_threadsafe(_offer, li.queue, change)
 
-    def on_card(self, signal: Signal) -> None:
-        """A yellow or red card (supervision's named signal) refreshes the pages of its area too."""
-        p = signal.payload
-        change = LiveChange(str(p.get("event_id")), f"card_{p.get('colour')}", "", p.get("area_code"), None)
+    def on_card(self, signal: CardIssued) -> None:
+        """A yellow or red card (supervision's typed signal) refreshes the pages of its area too."""
+        colour = "red" if isinstance(signal, RedCardIssued) else "yellow"
+        change = LiveChange(signal.event_id, f"card_{colour}", "", signal.area_code, None)
         with self.lock:
             targets = [li for li in self.listeners if li.wants(change)]
         for li in targets:

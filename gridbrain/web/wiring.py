@@ -6,13 +6,12 @@ from fastapi import FastAPI
 
 from gridbrain.core import signals
 from gridbrain.events.signals import EventChanged
+from gridbrain.supervision.signals import CardIssued
 from gridbrain.web.live import Broker
-
-CARD_ISSUED = "supervision:card:issued"  # the sweeper's named signal of a yellow or red card
 
 
 def wire(app: FastAPI) -> None:
     broker = Broker()
     app.state.live = broker
     signals.connect(EventChanged, broker.on_event)
-    signals.connect(CARD_ISSUED, broker.on_card)
+    signals.connect(CardIssued, broker.on_card)

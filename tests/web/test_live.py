@@ -71,14 +71,16 @@ def test_a_user_s_own_scope_bounds_what_the_stream_hears():
 
 
 def test_a_card_issued_in_the_area_reaches_its_stream():
-    from gridbrain.core.signals import Signal
+    from datetime import UTC, datetime
+
+    from gridbrain.supervision.signals import RedCardIssued
 
     async def main() -> str:
         broker = Broker()
         mine = broker.stream(user_area=None, area=STREET)
         await mine.__anext__()
-        card = {"event_id": "E2", "colour": "red", "area_code": STREET}
-        threading.Thread(target=broker.on_card, args=(Signal("supervision:card:issued", card),)).start()
+        card = RedCardIssued(1, "E2", "disposal", 1, None, STREET, datetime.now(UTC))
+        threading.Thread(target=broker.on_card, args=(card,)).start()
         return await asyncio.wait_for(mine.__anext__(), 5)
 
     message = _run(main())
