@@ -64,7 +64,11 @@ def test_the_kernel_imports_no_capability():
             )
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.rglob("model.py")), ids=lambda p: str(p.relative_to(ROOT)))
+# model.py files and every module of a model/ package (events, registry, …)
+MODEL_FILES = sorted({*ROOT.rglob("model.py"), *ROOT.rglob("model/*.py")})
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_model_files_are_pure(path):
     for name in _imports(path):
         assert name.split(".")[0] not in IMPURE, f"{path.relative_to(ROOT)} imports {name}"
@@ -80,22 +84,23 @@ def test_every_model_file_is_found():
 # Current violators, each to be replaced by a call to the owning capability's service. The lanes
 # rewriting these files (issue 13) remove their lines; the integrator empties the list after the merge.
 READS_OTHER_TABLES_ALLOWED = {
-    # addresses: the area tree for admin names and the grid of a match (areas.service should answer)
+    # the areas' departments and area names, read where routing and matching need them: to go
+    # through `areas.service` (issue 13, left open)
     ("addresses/matcher.py", "gridbrain.areas.tables"),
     ("addresses/service.py", "gridbrain.areas.tables"),
-    # events: routing looks departments and handlers up; the trail reads the audit log
     ("events/dispatch.py", "gridbrain.areas.tables"),
-    ("events/dispatch.py", "gridbrain.core.tables"),
     ("events/open311/service.py", "gridbrain.areas.tables"),
-    ("events/service.py", "gridbrain.core.tables"),
-    # registry: report templates name areas
-    ("registry/reports.py", "gridbrain.areas.tables"),
-    # supervision: assessment and orders read areas, departments and the events table itself
-    ("supervision/assessment.py", "gridbrain.areas.tables"),
-    ("supervision/assessment.py", "gridbrain.events.tables"),
-    ("supervision/orders.py", "gridbrain.areas.tables"),
-    ("supervision/service.py", "gridbrain.events.tables"),
-    ("supervision/sweeper.py", "gridbrain.core.tables"),
+    ("supervision/assessment/service.py", "gridbrain.areas.tables"),
+    ("supervision/orders/whistles.py", "gridbrain.areas.tables"),
+    # the users of a department or grid, read by dispatch and by perception's care alarms: to go
+    # through `core.auth` (issue 13, left open)
+    ("events/dispatch.py", "gridbrain.core.tables"),
+    ("perception/alarms.py", "gridbrain.core.tables"),
+    # the sweeper writes a batch's audit entries in the same statement that issues the cards (its
+    # worst minute, BENCHMARKS.md): a set-based insert `core.audit` does not offer yet
+    ("supervision/issuing.py", "gridbrain.core.tables"),
+    # the shop in front of a camera, by credit code or address: to go through `registry` reads
+    ("perception/detections.py", "gridbrain.registry.tables"),
 }
 
 
@@ -156,42 +161,7 @@ def test_the_tables_check_finds_both_import_forms(tmp_path):
 # (method, path) of routes that still answer Any or a bare dict, so OpenAPI is blank there and any
 # stored column can leak. The lanes rewriting them (issue 13) give each a `...Public` model and
 # remove the line; the integrator empties the list after the merge.
-UNTYPED_ROUTES_ALLOWED = {
-    # registry
-    ("GET", "/api/v1/relations/{kind}/{key}"),
-    ("POST", "/api/v1/relations"),
-    ("GET", "/api/v1/imports/runs/{run_id}"),
-    ("POST", "/api/v1/verification/tasks/generate"),
-    ("GET", "/api/v1/layers"),
-    # events
-    ("GET", "/api/v1/events/{event_id}"),
-    ("POST", "/api/v1/events/{event_id}/photos"),
-    ("GET", "/api/v1/events/{event_id}/photos"),
-    ("POST", "/api/v1/follows"),
-    ("POST", "/api/v1/event-delegations"),
-    ("GET", "/api/v1/event-returns"),
-    ("GET", "/api/v1/return-visits"),
-    # supervision
-    ("POST", "/api/v1/events/{event_id}/pauses"),
-    ("GET", "/api/v1/supervision/pauses"),
-    ("POST", "/api/v1/supervision/pauses/{pause_id}/approve"),
-    ("POST", "/api/v1/supervision/pauses/{pause_id}/reject"),
-    ("POST", "/api/v1/supervision/pauses/{pause_id}/end"),
-    ("POST", "/api/v1/events/{event_id}/supervision-orders"),
-    ("GET", "/api/v1/supervision/orders"),
-    ("GET", "/api/v1/supervision/orders/{order_id}"),
-    ("POST", "/api/v1/supervision/orders/{order_id}/reply"),
-    ("POST", "/api/v1/supervision/orders/{order_id}/close"),
-    ("POST", "/api/v1/events/{event_id}/whistles"),
-    ("GET", "/api/v1/supervision/whistles"),
-    ("GET", "/api/v1/supervision/whistles/{whistle_id}"),
-    ("POST", "/api/v1/supervision/summons/{summons_id}/report-in"),
-    ("POST", "/api/v1/supervision/summons/{summons_id}/arrive"),
-    ("POST", "/api/v1/supervision/summons/{summons_id}/result"),
-    ("POST", "/api/v1/events/{event_id}/case"),
-    ("GET", "/api/v1/supervision/cases"),
-    ("GET", "/api/v1/supervision/cases/similar"),
-}
+UNTYPED_ROUTES_ALLOWED: set[tuple[str, str]] = set()  # every route has its public shape now
 
 
 def _is_public_schema(t: object) -> bool:

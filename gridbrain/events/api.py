@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, RootModel
 
 from gridbrain.core.errors import MissingField
 from gridbrain.core.web import AsyncUser, CurrentUser, UowDep
@@ -155,10 +155,14 @@ def add_delegation(body: DelegationBody, user: CurrentUser, uow: UowDep) -> Crea
     return CreatedId(id=new_id)
 
 
-@native.get("/event-returns", response_model=dict[str, int])
-def returns_by_matter(user: CurrentUser, uow: UowDep) -> dict[str, int]:
+class ReturnsByMatterPublic(RootModel[dict[str, int]]):
+    """Returns (退单) per matter code."""
+
+
+@native.get("/event-returns", response_model=ReturnsByMatterPublic)
+def returns_by_matter(user: CurrentUser, uow: UowDep) -> ReturnsByMatterPublic:
     """How often events of each matter were returned (退单), in the user's area."""
-    return queries.returns_by_matter(uow, user)
+    return ReturnsByMatterPublic(queries.returns_by_matter(uow, user))
 
 
 @native.get("/return-visits", response_model=list[ReturnVisitPublic])

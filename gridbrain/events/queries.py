@@ -13,12 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gridbrain.core import clock, masking
+from gridbrain.core import audit, clock, masking
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, one_of
 from gridbrain.core.errors import Invalid, NotFound
 from gridbrain.core.scoping import Scope
-from gridbrain.core.tables import audit_log
 from gridbrain.events import model
 from gridbrain.events.model import Action, Event, Status
 from gridbrain.events.tables import event_training, event_transitions, event_visits, events
@@ -239,17 +238,17 @@ def timeline(uow: UnitOfWork, event_id: str) -> list[dict[str, Any]]:
             .order_by(event_transitions.c.seq)
         )
     ]
-    for a in uow.execute(sa.select(audit_log).where(audit_log.c.subject_id == event_id).order_by(audit_log.c.id)):
-        if a.tag in _TRANSITION_TAGS:
+    for a in audit.entries(uow, subject_id=event_id):
+        if a["tag"] in _TRANSITION_TAGS:
             continue  # already in the timeline as a transition
         steps.append(
             {
                 "kind": "audit",
-                "at": a.at,
-                "action": a.tag,
-                "actor": a.actor,
-                "actor_role": a.actor_role,
-                "detail": a.detail,
+                "at": a["at"],
+                "action": a["tag"],
+                "actor": a["actor"],
+                "actor_role": a["actor_role"],
+                "detail": a["detail"],
             }
         )
     steps.sort(key=lambda e: (clock.aware(e["at"], naive_as=UTC), 0 if e["kind"] == "transition" else 1))

@@ -5,12 +5,13 @@ no one's personal details, and only the browser that reported it sees its text a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 import filetype
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from gridbrain.catalog import service as catalog_service
 from gridbrain.core.auth import Actor, Role
@@ -155,12 +156,20 @@ def track(ticket: str = "") -> Response:
     return RedirectResponse(f"/report/{ticket.strip()}" if ticket.strip() else "/report", status_code=303)
 
 
-@router.get("/report/area")
-def report_area(request: Request) -> dict[str, Any]:
+class OutlinePublic(BaseModel):
+    """The district's outline as one GeoJSON Feature."""
+
+    type: Literal["Feature"] = "Feature"
+    properties: dict[str, str]
+    geometry: dict[str, Any] | None
+
+
+@router.get("/report/area", response_model=OutlinePublic)
+def report_area(request: Request) -> OutlinePublic:
     """The district's outline (GeoJSON) for the resident's map (public: no personal data)."""
     with UnitOfWork(request.app.state.engine) as uow:
         view = home_area(uow, RESIDENT)
-    return {"type": "Feature", "properties": {"name": view.name}, "geometry": view.geometry}
+    return OutlinePublic(properties={"name": view.name}, geometry=view.geometry)
 
 
 @dataclass(frozen=True)
