@@ -9,7 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
+from gridbrain.catalog.model import decide
 from gridbrain.core.auth import Actor
+from gridbrain.core.errors import DomainError
 from gridbrain.events.actions import Route
 from gridbrain.events.intake import Report
 from gridbrain.events.matters import catalog
@@ -72,8 +74,21 @@ class MatterRef(BaseModel):
     name: str
 
 
+class DepartmentRefPublic(BaseModel):
+    """A kind of department: its type code and name (主责 / 配合 are kinds, not offices)."""
+
+    code: str
+    name: str
+
+
+class CoDepartmentPublic(DepartmentRefPublic):
+    role: str  # 配合 / 属地 / 监管
+
+
 class EventSummary(BaseModel):
-    """An event in a list: where it is, what it is, who has it."""
+    """An event in a list: where it is, what it is, who has it (`department`, the handler at the
+    decided level) and who answers for its matter (`responsible_department`, 主责, with the
+    co-operating `co_departments`, 配合)."""
 
     id: str
     status: str
@@ -94,6 +109,8 @@ class EventSummary(BaseModel):
     reports_count: int
     duplicate_of: str | None
     satisfaction: int | None
+    responsible_department: DepartmentRefPublic | None = None
+    co_departments: list[CoDepartmentPublic] = []
 
     @classmethod
     def of(cls, ev: Event | Mapping[str, Any]) -> EventSummary:
@@ -104,6 +121,24 @@ def _event(ev: Event | Mapping[str, Any]) -> Event:
     return ev if isinstance(ev, Event) else Event.of(ev)
 
 
+def _responsibility(ev: Event) -> dict[str, Any]:
+    """The matter's responsible and co-operating departments as the catalog in force decides
+    them for the event's parameters (none for an event without a matter the catalog knows)."""
+    cat = catalog()
+    if not ev.matter_code or ev.matter_code not in cat:
+        return {}
+    try:
+        d = decide(cat.get(ev.matter_code), dict(ev.parameters or {}))
+    except DomainError:  # parameters an older catalog version took
+        return {}
+    return {
+        "responsible_department": DepartmentRefPublic(
+            code=d.responsible_department.code, name=d.responsible_department.name
+        ),
+        "co_departments": [CoDepartmentPublic(code=c.code, name=c.name, role=str(c.role)) for c in d.co_departments],
+    }
+
+
 def _summary(ev: Event) -> dict[str, Any]:
     matter = None
     if ev.matter_code:
@@ -111,6 +146,7 @@ def _summary(ev: Event) -> dict[str, Any]:
         name = cat.get(ev.matter_code).name if ev.matter_code in cat else ev.matter_code
         matter = MatterRef(code=ev.matter_code, name=name)
     return {
+        **_responsibility(ev),
         "id": ev.id,
         "status": ev.status.value,
         "channel": ev.channel,
