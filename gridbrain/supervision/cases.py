@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
+from gridbrain.catalog.text import tokenizer
 from gridbrain.core import clock, ids
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork
@@ -25,18 +25,10 @@ from gridbrain.supervision.tables import cases
 _STOP = set("的了是在和与及或也就都而且把被给让对向从到于为以之其这那有没不很个些啊吗呢吧")
 
 
-@cache
-def _jieba() -> Any:
-    import jieba
-
-    jieba.setLogLevel(60)
-    return jieba
-
-
 def tokens(text: str) -> list[str]:
     """Distinct lower-case words of a text, in order, without punctuation and stop words."""
     seen: dict[str, None] = {}
-    for w in _jieba().cut_for_search(text or ""):
+    for w in tokenizer().cut_for_search(text or ""):  # the project's one jieba, with its dictionary
         w = w.strip().lower()
         if w and w not in _STOP and any(ch.isalnum() for ch in w):
             seen.setdefault(w, None)
