@@ -220,5 +220,6 @@ def test_every_module_of_the_events_model_is_pure():
                         "gridbrain.core.errors",
                         "gridbrain.core.levels",
                         "gridbrain.core.codes",
+                        "gridbrain.core.text",
                         "gridbrain.catalog.model",
                     }, name

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from gridbrain.core import clock
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events.tables import events
-from gridbrain.registry import service as registry
+from gridbrain.registry import storage as registry
 from gridbrain.registry.model import Kind
 from tests.perception.helpers import ADMIN, add_device
 from tests.registry.helpers import credit_code
