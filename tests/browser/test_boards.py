@@ -106,3 +106,18 @@ def test_an_operator_triages_a_vague_report_seeing_where_it_goes_before_confirmi
     assert operator.locator("#event-status").get_attribute("data-status") == "dispatched"
     assert operator.locator("#event-department").inner_text().endswith(":city_management")
     operator.context.close()
+
+
+def test_the_cockpit_shows_the_devices_alarming_or_offline_as_a_map_layer(page, live_server):
+    login(page, live_server, "district")
+    page.goto(f"{live_server}/cockpit")
+    page.wait_for_selector("#map[data-ready='1']", timeout=20_000)
+    area = page.locator("#map").get_attribute("data-area")
+    api = page.request.get(f"{live_server}/api/v1/perception/map?alarmed=true&area={area}")
+    assert api.ok
+    wanted = sorted(f["properties"]["code"] for f in api.json()["features"])
+    assert wanted, "the demo district has offline devices"
+    drawn = page.evaluate("window.gridbrainMap.state.devices")
+    assert sorted(drawn) == wanted
+    assert page.locator(".leaflet-control-layers").inner_text().count("感知设备") == 1
+    shot(page, "cockpit-devices")

@@ -36,7 +36,8 @@
 
   const markers = L.layerGroup().addTo(map);
   const heat = L.layerGroup();  // 治理热力图: events of the last 30 days per H3 cell
-  L.control.layers(null, { [t.markers]: markers, [t.heat]: heat }, { collapsed: false }).addTo(map);
+  const sensing = L.layerGroup().addTo(map);  // 感知网: devices with an open alarm or offline
+  L.control.layers(null, { [t.markers]: markers, [t.heat]: heat, [t.devices]: sensing }, { collapsed: false }).addTo(map);
   const trend = echarts.init(document.getElementById("trend-chart"));
   const matters = echarts.init(document.getElementById("matter-chart"));
   const state = { markers: 0, refreshed: 0 };
@@ -76,7 +77,21 @@
       return li;
     }));
     if (!d.ranking.length) ol.textContent = t.no_data;
+    await drawDevices();
     state.refreshed += 1;
+  }
+  async function drawDevices() {
+    let layer;
+    try { layer = await gbApi("/api/v1/perception/map?alarmed=true&area=" + code); } catch (e) { return; }
+    sensing.clearLayers();
+    layer.features.forEach((f) => {
+      const p = f.properties, [lng, lat] = f.geometry.coordinates;
+      const color = p.alarm ? "#dc2626" : "#64748b";  // an open alarm red, a silent device grey
+      L.circleMarker(ll(lat, lng), { radius: 6, color, fillColor: color, fillOpacity: 0.9, weight: 2, dashArray: p.alarm ? null : "2" })
+        .bindTooltip(p.name + " · " + (p.alarm || t.offline))
+        .addTo(sensing);
+    });
+    state.devices = layer.features.map((f) => f.properties.code);
   }
   await refresh(first);
   window.gridbrainMap = { map, layer, gridCount: grids.features.length, state };
