@@ -98,3 +98,21 @@ def publish(signal: object) -> None:
             handler(signal)
         except Exception:
             log.exception("signal handler %r failed for %r", handler, signal)
+
+
+Wiring = tuple[dict[Key, list[Handler]], dict[Key, list[TxHandler]]]
+
+
+def snapshot() -> Wiring:
+    """Every handler connected now (a server started in tests keeps its wiring across resets)."""
+    return {k: list(v) for k, v in _handlers.items()}, {k: list(v) for k, v in _tx_handlers.items()}
+
+
+def restore(wiring: Wiring) -> None:
+    """Connect again every handler of a `snapshot` (handlers already connected stay once)."""
+    for key, handlers in wiring[0].items():
+        for h in handlers:
+            connect(key, h)
+    for key, tx_handlers in wiring[1].items():
+        for th in tx_handlers:
+            connect_in_transaction(key, th)

@@ -31,11 +31,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_LIVE_WIRING: list[signals.Wiring] = []
+
+
 @pytest.fixture(autouse=True)
 def _isolated_process_state() -> Iterator[None]:
     """Overrides the suite's per-test reset: the browser tests share one live server for the
     session, and its wiring (the live pages' and supervision's signal handlers) must outlive
-    each test. The server's teardown disconnects them."""
+    each test — also the tests of other files that ran in this process since (they disconnect
+    every handler), so it is connected again before each browser test. The server's teardown
+    disconnects them."""
+    for wiring in _LIVE_WIRING:
+        signals.restore(wiring)
     yield
     clock.set_now(None)
 
@@ -48,6 +55,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     upgrade(engine)
     DemoDistrict(engine, scale=0.002, seed=5, until=date(2026, 11, 20)).build()
     app = create_app(Settings(database_url=f"sqlite:///{db}", var_dir=db.parent), engine=engine, workers=False)
+    _LIVE_WIRING.append(signals.snapshot())
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -59,6 +67,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    _LIVE_WIRING.clear()
     signals.disconnect_all()
 
 
