@@ -158,6 +158,7 @@ class Filter:
     channel: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    reported_by: str | None = None  # the account that submitted it (a grid worker's patrol record)
 
 
 def _conditions(actor: Actor, f: Filter) -> list[Any]:
@@ -174,14 +175,12 @@ def _conditions(actor: Actor, f: Filter) -> list[Any]:
         except ValueError as e:
             raise Invalid("area", str(e)) from None
         conds.append(sa.or_(sc.where(events.c.area_code), sc.where(events.c.grid_code)))
-    if f.matter:
-        conds.append(events.c.matter_code == f.matter)
-    if f.channel:
-        conds.append(events.c.channel == f.channel)
     if f.since:
         conds.append(events.c.reported_at >= f.since)
     if f.until:
         conds.append(events.c.reported_at < f.until)
+    equal = {"matter_code": f.matter, "channel": f.channel, "reported_by": f.reported_by}
+    conds.extend(events.c[name] == value for name, value in equal.items() if value)
     return conds
 
 

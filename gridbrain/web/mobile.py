@@ -37,6 +37,16 @@ def my_tasks(request: Request, user: PageUser) -> Response:
     return render(request, "m_home.html", context, user=user)
 
 
+@router.get("/m/patrol")
+def patrol_record(request: Request, user: PageUser) -> Response:
+    """My patrol record (巡查记录): what I reported on patrol, newest first, and how each went on."""
+    require_roles(user, PHONE_ROLES)
+    with UnitOfWork(request.app.state.engine) as uow:
+        page = events_service.list_events(uow, user, Filter(channel="patrol", reported_by=user.username), per_page=50)
+    context = {"events": page.items, "total": page.total, "statuses": labels.STATUS}
+    return render(request, "m_patrol.html", context, user=user)
+
+
 @router.get("/m/report")
 def report_form(request: Request, user: PageUser) -> Response:
     """Report an event from patrol (巡查上报)."""

@@ -78,6 +78,12 @@ def test_a_report_typed_without_network_is_sent_when_the_network_is_back(phone, 
     sent = page.request.get(f"{live_server}/api/v1/events?area={grid}&channel=patrol&per_page=50").json()["items"]
     assert any(e["text"].startswith("路边有一堆建筑垃圾") for e in sent)
     shot(page, "phone-report-sent")
+    page.goto(f"{live_server}/m/patrol")  # my patrol record (巡查记录) holds it, with its status
+    mine = page.locator("#patrol li[data-id]")
+    assert any(t.split(" ", 1)[-1].startswith("路边有一堆建筑垃圾") for t in mine.all_inner_texts())
+    assert int(page.locator("#patrol-total b").inner_text()) == mine.count()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "phone-patrol")
 
 
 def test_the_phone_pages_weigh_under_300_kb(browser, live_server):
