@@ -324,6 +324,14 @@ def get_run(uow: UnitOfWork, actor: Actor, run_id: str) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+def list_runs(uow: UnitOfWork, actor: Actor, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest import runs the actor may see, newest first, with their counts."""
+    q = sa.select(import_runs).order_by(import_runs.c.started_at.desc()).limit(limit)
+    if not actor.scope.unrestricted:
+        q = q.where(actor.scope.where(import_runs.c.area_code))
+    return [dict(r._mapping) for r in uow.execute(q)]
+
+
 def _key_text(value: Any) -> str | None:
     return None if value is None else str(value).strip()[:40] or None
 

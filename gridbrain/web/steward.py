@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gridbrain.core.db import UnitOfWork
-from gridbrain.registry import quarantine, verification
+from gridbrain.registry import importer, quarantine, verification
 from gridbrain.registry import templates as report_templates
 from gridbrain.registry.schemas import QuarantinePublic
 from gridbrain.web.access import PageUser, require_roles
@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 STEWARD_ROLES = next(item.roles for item in NAV if item.path == "/steward")
 QUEUE = 50
 LOWEST = 20  # the grids with the lowest verification coverage
+RUNS = 10  # the latest imports shown with their counts
 
 
 @router.get("/steward")
@@ -32,7 +33,9 @@ def steward(request: Request, user: PageUser) -> Response:
         area = home_area(uow, user)
         cover = sorted(verification.coverage(uow, user, kind="person"), key=lambda r: (r["coverage"], r["grid_code"]))
         templates_ = report_templates.list_templates(uow)
+        runs = importer.list_runs(uow, user, limit=RUNS)
     context = {
+        "runs": runs,
         "total": total,
         "queue": queue,
         "coverage": cover[:LOWEST],

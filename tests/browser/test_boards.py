@@ -34,6 +34,8 @@ def test_a_steward_fixes_a_quarantined_record(page, live_server):
     )
     assert made.ok and made.json()["quarantined"] == 1
     page.goto(f"{live_server}/steward")
+    run = page.locator(f"#runs tr[data-run='{made.json()['run_id']}'] td").all_inner_texts()
+    assert run[1:] == ["person", "people.csv", "1", "0", "0", "1"], run  # the import with its counts
     item = page.locator("form.q-item", has=page.locator("input[value='钱八妹']"))
     assert item.locator(".reasons [data-field=phone]").is_visible()
     shot(page, "steward-queue")
