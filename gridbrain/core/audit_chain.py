@@ -38,8 +38,12 @@ _CONTENT = ("id", "at", "tag", "subject_id", "actor", "actor_role", "area_code",
 
 def _content() -> list[Any]:
     """The hashed columns as the driver answers them (timestamps and JSON not parsed: speed)."""
-    raw = {"at": sa.String, "detail": sa.String}
-    return [sa.type_coerce(audit_log.c[k], raw[k]).label(k) if k in raw else audit_log.c[k] for k in _CONTENT]
+    # SQLite answers both as stored text; PostgreSQL answers the timestamp as a datetime (written
+    # the same way by `_at`) and the JSON as text (jsonb::text), parsed by orjson, not the driver
+    cols: dict[str, Any] = {k: audit_log.c[k] for k in _CONTENT}
+    cols["at"] = sa.type_coerce(audit_log.c.at, sa.String).label("at")
+    cols["detail"] = sa.cast(audit_log.c.detail, sa.Text).label("detail")
+    return [cols[k] for k in _CONTENT]
 
 
 def _at(at: object) -> str:
