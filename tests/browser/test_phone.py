@@ -66,7 +66,8 @@ def test_a_report_typed_without_network_is_sent_when_the_network_is_back(phone, 
     page.select_option("#matter", "E010111")
     page.wait_for_selector("#params input, #params select")
     page.click("#locate")
-    page.wait_for_function("() => document.getElementById('lat').value !== ''")  # a function: an expression would need eval, which the pages' CSP refuses
+    # a function: an expression string would need eval, which the pages' CSP refuses
+    page.wait_for_function("() => document.getElementById('lat').value !== ''")
     shot(page, "phone-report")
     page.context.set_offline(True)
     page.click("#m-report button[type=submit]")
