@@ -32,7 +32,7 @@ from gridbrain.events.matters import catalog
 from gridbrain.events.model import Action, Event, Moved, Status, Target
 from gridbrain.events.queries import load
 from gridbrain.events.settings import get_event_settings
-from gridbrain.events.tables import event_followers, event_training, event_visits, events
+from gridbrain.events.tables import event_followers, event_training, event_transitions, event_visits, events
 
 
 @dataclass(frozen=True)
@@ -215,8 +215,20 @@ def _training(
     )
 
 
+def _handler_result(uow: UnitOfWork, event_id: str) -> str | None:
+    """What the handler wrote when they finished the work (处置结果): the note of the latest
+    `handled` move."""
+    t = event_transitions.c
+    q = sa.select(t.note).where(t.event_id == event_id, t.action == "handled").order_by(t.seq.desc()).limit(1)
+    note = uow.execute(q).scalar()
+    return note.strip() if note and note.strip() else None
+
+
 def _answer_back(uow: UnitOfWork, ev: Event, note: str | None) -> None:
-    """On close, answer every reporter (the event's and its linked duplicates') on their channel."""
+    """On close, answer every reporter (the event's and its linked duplicates') on their channel
+    with the handler's result (the close note when there is none), and tell the followers too."""
+    result = _handler_result(uow, ev.id)
+    answer = result or note or "已办结"
     dupes = [Event.of(r._mapping) for r in uow.execute(sa.select(events).where(events.c.duplicate_of == ev.id))]
     for r in [ev, *dupes]:
         outbox.enqueue(
@@ -230,11 +242,12 @@ def _answer_back(uow: UnitOfWork, ev: Event, note: str | None) -> None:
                 "external_id": r.external_id,
                 "channel": r.channel,
                 "status": "closed",
-                "answer": note or "已办结",
+                "answer": answer,
+                "close_note": note,
                 "primary_event_id": ev.id,
             },
         )
-    outbox.notify_followers(uow, ev.as_row(), {"event_id": ev.id, "status": "closed", "answer": note})
+    outbox.notify_followers(uow, ev.as_row(), {"event_id": ev.id, "status": "closed", "answer": answer})
 
 
 def rate(uow: UnitOfWork, actor: Actor, event_id: str, *, rating: int, comment: str | None = None) -> Event:

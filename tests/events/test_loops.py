@@ -48,6 +48,9 @@ def test_a_grid_workers_patrol_report_travels_the_whole_loop(client, engine, dis
     assert outbox.deliver_due(engine)[1] == 0
     answers = [m for m in outbox.sent_log if m["kind"] == "answer"]
     assert [(m["event_id"], m["adapter"]) for m in answers] == [(eid, "app_push")]
+    # the resident is told what the handler did, not the close note (issue 23)
+    assert answers[0]["payload"]["answer"] == "已清理"
+    assert answers[0]["payload"]["close_note"] == "已清理完毕"
     rated = act(client, gw, eid, "rate", rating=5, comment="很及时")
     assert rated["satisfaction"] == 5
     assert [t[0] for t in transitions(engine, eid)] == [
