@@ -63,6 +63,17 @@ def need_service(name: str, problem: str) -> None:
     pytest.skip(message)
 
 
+def database_url_of(engine: Engine) -> str:
+    """The URL a command or another process must read to reach this test's database (on
+    PostgreSQL the run's private schema travels in it)."""
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    return url
+
+
 def _pg_engine(tmp_schema: str) -> Engine:
     admin = make_engine(PG_URL, poolclass=sa.pool.NullPool)
     try:

@@ -39,6 +39,10 @@ class Scope:
             return True
         return code is not None and code.startswith(self.prefix)
 
+    def covers_any(self, *codes: str | None) -> bool:
+        """True when any of `codes` is inside the scope (an event's handling area or its grid)."""
+        return any(self.covers(c) for c in codes)
+
     def overlaps(self, code: str) -> bool:
         """True when the area `code` is inside the scope or contains it (an ancestor)."""
         if self.prefix is None:

@@ -233,7 +233,7 @@ def report_many(uow: UnitOfWork, items: Sequence[tuple[Actor, Report]]) -> list[
 def _replay(actor: Actor, found: dict[str, Any]) -> Intake | DomainError:
     """A retried submission answers the event it made, but only to a caller who may see it: a
     replayed (channel, external_id) from another area learns nothing of the event."""
-    if actor.scope.covers(found.get("grid_code")) or actor.scope.covers(found.get("area_code")):
+    if actor.scope.covers_any(found.get("area_code"), found.get("grid_code")):
         return Intake(found, created=False, duplicate_of=found.get("duplicate_of"))
     return Conflict("this (channel, external_id) already names another report", field="external_id", rule="unique")
 

@@ -61,7 +61,7 @@ class EventFacts(Routing):
 
     def seen_by(self, actor: Actor) -> bool:
         """Handled in the actor's area or happening in it (as the event hub scopes events)."""
-        return actor.scope.covers(self.area_code) or actor.scope.covers(self.grid_code)
+        return actor.scope.covers_any(self.area_code, self.grid_code)
 
 
 def _facts(ev: Event) -> EventFacts:

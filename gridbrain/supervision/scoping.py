@@ -12,16 +12,15 @@ import sqlalchemy as sa
 
 from gridbrain.core.auth import Actor
 from gridbrain.core.errors import Invalid
+from gridbrain.events.queries import visible_in
 
 GROUPS = ("department", "street", "community")
 
 
 def visible(actor: Actor, table: sa.Table) -> sa.ColumnElement[bool]:
-    """Rows the actor sees: handled in their area (`area_code`) or happening in it (`grid_code`)."""
-    scope = actor.scope
-    if scope.unrestricted:
-        return sa.true()
-    return sa.or_(scope.where(table.c.area_code), scope.where(table.c.grid_code))
+    """Rows the actor sees: handled in their area (`area_code`) or happening in it (`grid_code`),
+    as the event hub scopes events."""
+    return visible_in(actor, table.c.area_code, table.c.grid_code)  # type: ignore[no-any-return]
 
 
 def group_key(table: sa.Table, by: str, dept_col: str = "department_code") -> sa.ColumnElement[Any]:

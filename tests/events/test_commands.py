@@ -5,17 +5,13 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from gridbrain.config import get_settings
+from tests.conftest import database_url_of
 
 
 def test_the_printed_key_lets_a_client_post_a_request(engine, district, client, monkeypatch):
     from gridbrain.cli import app
 
-    url = engine.url.render_as_string(hide_password=False)
-    if engine.dialect.name == "postgresql":  # the test run's private schema, in the URL the CLI reads
-        with engine.connect() as conn:
-            schema = conn.exec_driver_sql("SHOW search_path").scalar()
-        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", url)
+    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", database_url_of(engine))
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["open311", "key", "create", "city-app", "--channel", "app"])

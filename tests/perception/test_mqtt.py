@@ -20,6 +20,7 @@ from gridbrain.core import clock
 from gridbrain.core.db import UnitOfWork
 from gridbrain.events.tables import events
 from gridbrain.perception.tables import alarms, readings, rejection_counts, rejection_samples
+from tests.conftest import database_url_of
 from tests.perception.helpers import add_device, reading
 from tests.perception.mqtt_helpers import Running, need_broker, new_group, publish
 
@@ -77,12 +78,7 @@ def test_unknown_future_out_of_range_and_malformed_readings_are_counted_by_reaso
 
 
 def _consumer_env(engine) -> dict[str, str]:
-    url = engine.url.render_as_string(hide_password=False)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
-        url += f"?options=-csearch_path%3D{schema}"
-    return os.environ | {"GRIDBRAIN_DATABASE_URL": url, "GRIDBRAIN_PERCEPTION_BATCH_SIZE": "20"}
+    return os.environ | {"GRIDBRAIN_DATABASE_URL": database_url_of(engine), "GRIDBRAIN_PERCEPTION_BATCH_SIZE": "20"}
 
 
 def _start(engine, group: str, client_id: str, *extra: str) -> subprocess.Popen[bytes]:

@@ -12,6 +12,7 @@ from gridbrain.core.db import UnitOfWork
 from gridbrain.events import service as events
 from gridbrain.supervision import cases
 from gridbrain.supervision.model import CHINA
+from tests.conftest import database_url_of
 from tests.factories import PASSWORD
 
 
@@ -161,12 +162,7 @@ def test_supervise_once_with_now_issues_cards_from_the_command_line(report, wire
     from gridbrain import cli, config
 
     report(cn(2026, 11, 23, 9, 0))
-    url = wired.url.render_as_string(hide_password=False)
-    if wired.dialect.name == "postgresql":
-        with wired.connect() as conn:
-            schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
-        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", url)
+    monkeypatch.setenv("GRIDBRAIN_DATABASE_URL", database_url_of(wired))
     config.get_settings.cache_clear()
     try:
         out = CliRunner().invoke(cli.app, ["supervise", "--once", "--now", "2026-11-23T09:50"])
