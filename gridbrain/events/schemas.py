@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from gridbrain.catalog.model import decide
+from gridbrain.catalog.model import Matter, decide
 from gridbrain.core.auth import Actor
 from gridbrain.core.errors import DomainError
 from gridbrain.events.actions import Route
@@ -121,14 +121,11 @@ def _event(ev: Event | Mapping[str, Any]) -> Event:
     return ev if isinstance(ev, Event) else Event.of(ev)
 
 
-def _responsibility(ev: Event) -> dict[str, Any]:
+def _responsibility(matter: Matter, ev: Event) -> dict[str, Any]:
     """The matter's responsible and co-operating departments as the catalog in force decides
-    them for the event's parameters (none for an event without a matter the catalog knows)."""
-    cat = catalog()
-    if not ev.matter_code or ev.matter_code not in cat:
-        return {}
+    them for the event's parameters."""
     try:
-        d = decide(cat.get(ev.matter_code), dict(ev.parameters or {}))
+        d = decide(matter, dict(ev.parameters or {}))
     except DomainError:  # parameters an older catalog version took
         return {}
     return {
@@ -140,13 +137,14 @@ def _responsibility(ev: Event) -> dict[str, Any]:
 
 
 def _summary(ev: Event) -> dict[str, Any]:
-    matter = None
+    matter, decided = None, {}
     if ev.matter_code:
         cat = catalog()
-        name = cat.get(ev.matter_code).name if ev.matter_code in cat else ev.matter_code
-        matter = MatterRef(code=ev.matter_code, name=name)
+        known = cat.get(ev.matter_code) if ev.matter_code in cat else None
+        matter = MatterRef(code=ev.matter_code, name=known.name if known else ev.matter_code)
+        decided = _responsibility(known, ev) if known else {}
     return {
-        **_responsibility(ev),
+        **decided,
         "id": ev.id,
         "status": ev.status.value,
         "channel": ev.channel,
