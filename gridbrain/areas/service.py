@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -152,6 +153,16 @@ def list_departments(uow: UnitOfWork, actor: Actor, area: str | None = None) -> 
     if area:
         q = q.where(departments.c.area_code == area)
     return [dict(r._mapping) for r in uow.execute(q)]
+
+
+def department_names(uow: UnitOfWork, codes: Iterable[str | None]) -> dict[str, str]:
+    """Department code → its name (e.g. 五常街道城管中队) for the codes that name a department;
+    pages show names, never codes."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return {}
+    q = sa.select(departments.c.code, departments.c.name).where(departments.c.code.in_(wanted))
+    return {r.code: r.name for r in uow.execute(q)}
 
 
 def _ancestors(code: str | None) -> list[str]:

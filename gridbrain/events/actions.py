@@ -27,12 +27,12 @@ from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Invalid, MissingField, NotFound
 from gridbrain.core.levels import Level
 from gridbrain.core.scoping import Scope
-from gridbrain.events import dispatch, model, outbox, trail
+from gridbrain.events import answers, dispatch, model, outbox, trail
 from gridbrain.events.matters import catalog
 from gridbrain.events.model import Action, Event, Moved, Status, Target
 from gridbrain.events.queries import load
 from gridbrain.events.settings import get_event_settings
-from gridbrain.events.tables import event_followers, event_training, event_transitions, event_visits, events
+from gridbrain.events.tables import event_followers, event_training, event_visits, events
 
 
 @dataclass(frozen=True)
@@ -215,20 +215,10 @@ def _training(
     )
 
 
-def _handler_result(uow: UnitOfWork, event_id: str) -> str | None:
-    """What the handler wrote when they finished the work (处置结果): the note of the latest
-    `handled` move."""
-    t = event_transitions.c
-    q = sa.select(t.note).where(t.event_id == event_id, t.action == "handled").order_by(t.seq.desc()).limit(1)
-    note = uow.execute(q).scalar()
-    return note.strip() if note and note.strip() else None
-
-
 def _answer_back(uow: UnitOfWork, ev: Event, note: str | None) -> None:
     """On close, answer every reporter (the event's and its linked duplicates') on their channel
     with the handler's result (the close note when there is none), and tell the followers too."""
-    result = _handler_result(uow, ev.id)
-    answer = result or note or "已办结"
+    answer = answers.answer_text(answers.handler_result(uow, ev.id), note)
     dupes = [Event.of(r._mapping) for r in uow.execute(sa.select(events).where(events.c.duplicate_of == ev.id))]
     for r in [ev, *dupes]:
         outbox.enqueue(

@@ -19,7 +19,7 @@ from gridbrain.core.errors import DomainError, NotFound
 from gridbrain.events import photos, queries
 from gridbrain.events import service as events_service
 from gridbrain.events.queries import Filter
-from gridbrain.web import labels
+from gridbrain.web import i18n, labels, timeline
 from gridbrain.web.access import PageUser, require_roles
 from gridbrain.web.nav import NAV
 from gridbrain.web.templating import render
@@ -55,6 +55,7 @@ def desk(
 ) -> Response:
     """The triage queue (operators) and the event list of the user's area, newest first."""
     require_roles(user, DESK_ROLES)
+    i18n.use(i18n.locale_of(request))
     errors: dict[str, str] = {}
     start = None
     if since:
@@ -73,6 +74,7 @@ def desk(
         if user.role == Role.DEPARTMENT_HANDLER:  # a handler's list: what is with their department
             items = [e for e in items if e.department_code == user.department_code]
         matters = _matters(uow)
+        departments = areas_service.department_names(uow, {e.department_code for e in (*items, *triage)})
     names = dict(matters)
     context = {
         "triage": triage,
@@ -83,6 +85,9 @@ def desk(
         "statuses": labels.STATUS,
         "filters": {"status": status or "", "matter": matter or "", "since": since or ""},
         "errors": errors,
+        "departments": departments,
+        "refusals": refusals(),
+        "field_names": field_names(),
     }
     return render(request, "desk.html", context, user=user)
 
@@ -112,12 +117,16 @@ def decide_preview(request: Request, user: PageUser, matter_code: Annotated[str,
 def event_page(request: Request, user: PageUser, event_id: str) -> Response:
     """One event: map, photos, timeline, audit, duplicates and the actions open to this user."""
     require_roles(user, DESK_ROLES)
+    i18n.use(i18n.locale_of(request))  # the timeline's values and the refusals are worded here
     try:
         with UnitOfWork(request.app.state.engine) as uow:
             ev = events_service.get_event(uow, user, event_id)
             reporter = events_service.reporter_view(user, queries.load(uow, user, event_id))
             pics = photos.list_photos(uow, user, event_id)
             matters = _matters(uow)
+            departments = areas_service.department_names(
+                uow, {ev["department_code"], *timeline.department_codes(ev["timeline"])}
+            )
     except NotFound as e:  # out of the user's area: it does not exist for them
         raise HTTPException(404, detail="event not found") from e
     context = {
@@ -132,5 +141,42 @@ def event_page(request: Request, user: PageUser, event_id: str) -> Response:
         "level_labels": labels.LEVEL,
         "status_labels": labels.STATUS,
         "status_label": labels.STATUS.get(ev["status"], ev["status"]),
+        "department": departments.get(ev["department_code"] or "", ev["department_code"]),
+        "steps": timeline.steps(ev["timeline"], departments, i18n.gettext),
+        "refusals": refusals(),
+        "field_names": field_names(),
     }
     return render(request, "desk_event.html", context, user=user)
+
+
+def refusals() -> dict[str, str]:
+    """The API's refusals as the desk shows them, by `code` or `code:field:rule` (desk.js picks the
+    most specific); the API's own English message is kept beside it, smaller."""
+    _ = i18n.gettext
+    stale = _("This move is not open in the event's present state; reload to see what changed.")
+    return {
+        "conflict": stale,
+        "illegal_transition": stale,
+        "forbidden": _("Your role may not make this move on this event."),
+        "not_found": _("This event is not in your area, or no longer exists."),
+        "invalid": _("Check what you typed:"),
+        "invalid:reason:required": _("Give a reason for this move."),
+        "invalid:matter_code": _("Pick a matter from the list."),
+        "unauthenticated": _("Your session has ended: log in again."),
+        "too_many_attempts": _("Too many tries: wait a moment and try again."),
+        "network": _("The server could not be reached: try again."),
+    }
+
+
+def field_names() -> dict[str, str]:
+    """The names of the fields an action sends, for a refusal that names its field."""
+    _ = i18n.gettext
+    return {
+        "reason": _("Reason"),
+        "note": _("Note"),
+        "matter_code": _("Matter"),
+        "to_level": _("Level"),
+        "assignee": _("Handler"),
+        "parameters": _("Parameters"),
+        "action": _("Action"),
+    }

@@ -17,7 +17,7 @@ from gridbrain.catalog import service as catalog_service
 from gridbrain.core.auth import Actor, Role
 from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import DomainError, NotFound
-from gridbrain.events import photos
+from gridbrain.events import answers, photos
 from gridbrain.events import service as events_service
 from gridbrain.events.intake import Report
 from gridbrain.events.settings import get_event_settings
@@ -183,14 +183,16 @@ def _ticket_view(uow: UnitOfWork, ticket: str, mine: bool) -> dict[str, Any]:
     ev = events_service.get_event(uow, RESIDENT, ticket)
     cat = catalog_service.active_catalog(uow)
     code = ev.get("matter_code")
-    steps, answer = [], None
+    steps, close_note = [], None
     for t in ev["timeline"]:
         if t["kind"] != "transition":
             continue
         shown = t["action"] in ("closed", "handled")  # the answers to the resident; other notes are internal
         steps.append(Step(local_time(t["at"]), labels.STATUS[t["to_status"]], t["note"] if shown else None))
-        if t["action"] == "closed" and t["note"]:
-            answer = t["note"]
+        if t["action"] == "closed":
+            close_note = t["note"]
+    # the same answer the outbox sent back: the handler's result, else the close note
+    answer = answers.answer_text(answers.handler_result(uow, ticket), close_note) if ev["status"] == "closed" else None
     return {
         "ticket": ticket,
         "status": ev["status"],

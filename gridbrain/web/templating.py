@@ -33,6 +33,8 @@ def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 templates.env.filters["local"] = local_time
+templates.env.globals["rule_text"] = labels.rule_text
+templates.env.globals["kinds"] = labels.KIND
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 

@@ -35,9 +35,12 @@ def test_a_steward_fixes_a_quarantined_record(page, live_server):
     assert made.ok and made.json()["quarantined"] == 1
     page.goto(f"{live_server}/steward")
     run = page.locator(f"#runs tr[data-run='{made.json()['run_id']}'] td").all_inner_texts()
-    assert run[1:] == ["person", "people.csv", "1", "0", "0", "1"], run  # the import with its counts
+    assert run[1:] == ["人口", "people.csv", "1", "0", "0", "1"], run  # the import with its counts
     item = page.locator("form.q-item", has=page.locator("input[value='钱八妹']"))
     assert item.locator(".reasons [data-field=phone]").is_visible()
+    # the rule in words: Chinese, not the library's English rule
+    rule = "联系电话：不是手机号（1开头的11位数字）或座机号（0xxx-xxxxxxx）"
+    assert item.locator(".reasons [data-field=phone]").inner_text() == rule
     shot(page, "steward-queue")
     # a wrong fix is refused next to the record, and what was typed stays
     item.locator("input[name=phone]").fill("12")
@@ -106,7 +109,7 @@ def test_an_operator_triages_a_vague_report_seeing_where_it_goes_before_confirmi
         item.locator("button[data-action=dispatch]").click()
     operator.goto(f"{live_server}/desk/events/{ticket}")
     assert operator.locator("#event-status").get_attribute("data-status") == "dispatched"
-    assert operator.locator("#event-department").inner_text().endswith(":city_management")
+    assert operator.locator("#event-department").get_attribute("data-code").endswith(":city_management")
     operator.context.close()
 
 

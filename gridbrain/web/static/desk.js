@@ -1,5 +1,16 @@
 // The desk's actions go to the JSON API; a refusal's message is shown next to the action.
 (function () {
+  const json = (id) => { const el = document.getElementById(id); return el ? JSON.parse(el.textContent) : {}; };
+  const REFUSALS = json("refusals"), FIELDS = json("field-names");
+  // a refusal in the page's language: the most specific wording of code:field:rule, then the code's;
+  // the API's own message stays as the tooltip
+  function refusal(status, err) {
+    const keys = [err.code + ":" + err.field + ":" + err.rule, err.code + ":" + err.field, err.code];
+    const known = keys.map((k) => REFUSALS[k]).find(Boolean);
+    if (!known) return err.message || String(status);
+    const field = err.code === "invalid" && err.field && !REFUSALS[keys[0]] && !REFUSALS[keys[1]] ? " " + (FIELDS[err.field] || err.field) : "";
+    return known + field;
+  }
   async function act(form, eventId, action) {
     const body = {};
     new FormData(form).forEach((v, k) => {
@@ -9,14 +20,18 @@
     });
     const out = form.querySelector(".action-error");
     out.textContent = "";
-    const r = await fetch("/api/v1/events/" + eventId + "/actions/" + action, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
+    let r;
+    try {
+      r = await fetch("/api/v1/events/" + eventId + "/actions/" + action, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+    } catch (_) { out.textContent = REFUSALS.network || "network"; return; }
     if (r.ok) { window.location.reload(); return; }
-    let message = r.status + "";
-    try { const e = await r.json(); message = (e.error && e.error.message) || message; } catch (_) { /* not JSON */ }
-    out.textContent = message;
+    let err = {};
+    try { err = (await r.json()).error || {}; } catch (_) { /* not JSON */ }
+    out.textContent = refusal(r.status, err);
+    out.title = err.message || "";
     out.dataset.status = r.status;
   }
   document.querySelectorAll("form.action").forEach((f) => f.addEventListener("submit", (e) => {
