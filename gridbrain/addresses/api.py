@@ -21,12 +21,13 @@ from gridbrain.addresses.schemas import (
 from gridbrain.areas.model import Crs
 from gridbrain.core.auth import Role
 from gridbrain.core.errors import Invalid
-from gridbrain.core.web import CurrentUser, UowDep, require_role
+from gridbrain.core.web import CurrentUser, UowDep, for_clients, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["addresses"])
 
 
 @router.post("/addresses/match", response_model=MatchPublic)
+@for_clients
 def match_address(body: MatchRequest, user: CurrentUser, uow: UowDep) -> MatchPublic:
     """The standard address a free text stands for (unresolved, with candidates, when unsure)."""
     return MatchPublic.of(service.match(uow, user, body.text))
@@ -52,6 +53,7 @@ def list_addresses(
 
 
 @router.get("/addresses/reverse", response_model=ReversePublic)
+@for_clients
 def reverse_address(
     user: CurrentUser,
     uow: UowDep,

@@ -12,7 +12,7 @@ from gridbrain.areas.schemas import AreaFeatureCollection, AreaPublic, AreaSumma
 from gridbrain.core.codes import AreaLevel, parent_code
 from gridbrain.core.errors import Invalid
 from gridbrain.core.levels import Level
-from gridbrain.core.web import CurrentUser, UowDep
+from gridbrain.core.web import CurrentUser, UowDep, for_clients
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
@@ -30,6 +30,7 @@ def get_area(code: str, user: CurrentUser, uow: UowDep) -> AreaPublic:
 
 
 @router.get("/grids/locate", response_model=GridLocation)
+@for_clients
 def locate_grid(
     user: CurrentUser,
     uow: UowDep,

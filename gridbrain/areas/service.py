@@ -151,6 +151,7 @@ def list_departments(uow: UnitOfWork, actor: Actor, area: str | None = None) -> 
             sa.or_(scope.where(departments.c.area_code), departments.c.area_code.in_(_ancestors(actor.area_code)))
         )
     if area:
+        scope.require_overlap(area)
         q = q.where(departments.c.area_code == area)
     return [dict(r._mapping) for r in uow.execute(q)]
 

@@ -23,13 +23,14 @@ from gridbrain.catalog.schemas import (
 )
 from gridbrain.core.auth import Actor
 from gridbrain.core.errors import NotFound
-from gridbrain.core.web import CurrentUser, UowDep, require_role
+from gridbrain.core.web import CurrentUser, UowDep, for_clients, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 AdminUser = Annotated[Actor, require_role()]  # admin only: require_role lets admin through
 
 
 @router.get("/catalog", response_model=CatalogPublic)
+@for_clients
 def get_catalog(
     user: CurrentUser,
     uow: UowDep,
@@ -93,6 +94,7 @@ def decide(body: DecideBody, user: CurrentUser, uow: UowDep) -> DecisionPublic:
 
 
 @router.post("/classify", response_model=ClassifyPublic)
+@for_clients
 def classify(body: ClassifyBody, user: CurrentUser, uow: UowDep) -> ClassifyPublic:
     """The best matter for a report text: the handler at its level, the responsible and
     co-operating departments, the next best readings, each problem the text raises (one lead),

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from gridbrain.core import auth
 from gridbrain.core.errors import Forbidden
-from gridbrain.core.web import CurrentUser, UowDep
+from gridbrain.core.web import CurrentUser, UowDep, for_clients
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
@@ -51,6 +51,7 @@ def _whose(user: auth.Actor, username: str | None) -> str:
 
 
 @router.get("/tokens", response_model=list[TokenPublic])
+@for_clients
 def list_tokens(
     user: CurrentUser, uow: UowDep, username: str | None = Query(None, alias="user", max_length=64)
 ) -> list[TokenPublic]:
@@ -59,6 +60,7 @@ def list_tokens(
 
 
 @router.delete("/tokens/{token_id}", response_model=RevokedPublic)
+@for_clients
 def revoke_token(
     token_id: int, user: CurrentUser, uow: UowDep, username: str | None = Query(None, alias="user", max_length=64)
 ) -> RevokedPublic:

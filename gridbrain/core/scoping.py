@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gridbrain.core.codes import area_prefix
-from gridbrain.core.errors import NotFound
+from gridbrain.core.codes import CodeError, area_prefix
+from gridbrain.core.errors import Invalid, NotFound
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,16 @@ class Scope:
             return sa.true()
         # ':' sorts right after '9', so [prefix, prefix + ':') holds every code starting with prefix
         return sa.and_(column >= self.prefix, column < self.prefix + ":")
+
+    def require_overlap(self, code: str, what: str = "area") -> None:
+        """Refuse a filter by an area outside the scope with 404, as `require` refuses an object: an
+        ancestor of the scope (the district, for a street's operator) or a part of it is fine."""
+        try:
+            ok = self.overlaps(code)
+        except (CodeError, ValueError) as e:
+            raise Invalid(what, str(e)) from e
+        if not ok:
+            raise NotFound(f"{what} not found")
 
     def require(self, code: str | None, what: str = "area") -> None:
         """Refuse with 404 (not 403: out-of-scope things do not exist for this user)."""

@@ -4,8 +4,8 @@ and the mapping of domain errors to clear 4xx answers."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 import sqlalchemy as sa
@@ -44,6 +44,22 @@ def _bearer(request: Request) -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def for_clients(endpoint: F) -> F:
+    """Marks a route that client systems (role open311_client: a 12345 platform, a mini-program's
+    back end) may call; every other route refuses them, whatever its own rule says."""
+    endpoint.clients_allowed = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _held_to_client_routes(request: Request, actor: Actor) -> Actor:
+    if actor.role == auth.Role.OPEN311_CLIENT and not getattr(request.scope.get("endpoint"), "clients_allowed", False):
+        raise Forbidden("a client system may only submit and follow reports", field="role", rule="client_routes")
+    return actor
+
+
 def current_user(request: Request, uow: UowDep) -> Actor:
     """The user behind a bearer token or a web session; 401 if there is none.
 
@@ -51,10 +67,10 @@ def current_user(request: Request, uow: UowDep) -> Actor:
     first one's write lock."""
     token = _bearer(request)
     if token is not None:
-        return auth.authenticate_token(uow, token)
+        return _held_to_client_routes(request, auth.authenticate_token(uow, token))
     session_id = request.session.get(sessions.COOKIE_KEY) if "session" in request.scope else None
     if isinstance(session_id, str):
-        return sessions.user_of(uow, session_id)
+        return _held_to_client_routes(request, sessions.user_of(uow, session_id))
     raise Unauthenticated("login required: send 'Authorization: Bearer <token>' or log in")
 
 
@@ -69,7 +85,7 @@ async def current_user_async(request: Request) -> Actor:
     if token is not None:
         actor = auth.cached_token(token)
         if actor is not None:
-            return actor
+            return _held_to_client_routes(request, actor)
     engine: Engine = request.app.state.engine
 
     def check() -> Actor:
@@ -85,11 +101,14 @@ AsyncUser = Annotated[Actor, Depends(current_user_async)]
 def require_role(*roles: str) -> Any:
     """A dependency that lets only the given roles through (admin always passes)."""
 
+    needed = ", ".join(roles) if roles else auth.Role.ADMIN
+
     def check(user: CurrentUser) -> Actor:
         if user.role != auth.Role.ADMIN and user.role not in roles:
-            raise Forbidden(f"role {user.role} may not do this; needs one of {', '.join(roles)}")
+            raise Forbidden(f"role {user.role} may not do this; needs one of: {needed}")
         return user
 
+    check.roles = frozenset({*roles, auth.Role.ADMIN})  # type: ignore[attr-defined]  # read by the route-table test
     return Depends(check)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, RootModel
 
 from gridbrain.core.errors import MissingField
-from gridbrain.core.web import AsyncUser, CurrentUser, UowDep
+from gridbrain.core.web import AsyncUser, CurrentUser, UowDep, for_clients
 from gridbrain.events import actions, dispatch, photos, queries
 from gridbrain.events.open311.api import router as open311_router
 from gridbrain.events.schemas import (
@@ -36,6 +36,7 @@ native = APIRouter(prefix="/api/v1", tags=["events"])
 
 
 @native.post("/events", response_model=EventCreated, status_code=201)
+@for_clients
 async def create_event(body: EventCreate, user: AsyncUser, request: Request) -> Response:
     """Report a problem (一个口子进); durable before the answer (reports arriving together are
     committed together: group commit). A repeated (channel, external_id) answers the existing
@@ -73,6 +74,7 @@ def list_events(
 
 
 @native.get("/events/{event_id}", response_model=EventDetailPublic)
+@for_clients
 def get_event(event_id: str, user: CurrentUser, uow: UowDep) -> EventDetailPublic:
     """One event with its timeline and the extensions other capabilities add (deadlines, cards)."""
     d = queries.detail(uow, user, event_id)
@@ -102,6 +104,7 @@ def do_action(
 
 
 @native.post("/events/{event_id}/photos", status_code=201, response_model=PhotoCreated)
+@for_clients
 async def add_photo(
     event_id: str, user: CurrentUser, uow: UowDep, request: Request, file: Annotated[UploadFile, File()]
 ) -> PhotoCreated:
@@ -131,6 +134,7 @@ def get_photo(event_id: str, photo_id: str, user: CurrentUser, uow: UowDep, requ
 
 
 @native.post("/follows", status_code=201, response_model=CreatedId)
+@for_clients
 def follow(body: FollowBody, user: CurrentUser, uow: UowDep) -> CreatedId:
     """A resident follows an event or a place (area code) and is told of changes."""
     new_id = actions.follow(

@@ -170,6 +170,7 @@ def _conditions(actor: Actor, f: Filter) -> list[Any]:
                 raise Invalid("status", f"one of {', '.join(Status)}")
         conds.append(events.c.status.in_(wanted))
     if f.area:
+        actor.scope.require_overlap(f.area)
         try:
             sc = Scope.of_area(f.area)
         except ValueError as e:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from gridbrain.core import clock
 from gridbrain.core.auth import Actor, Role
-from gridbrain.core.web import CurrentUser, UowDep, require_role
+from gridbrain.core.web import CurrentUser, UowDep, for_clients, require_role
 from gridbrain.perception import alarms, detections, devices, intake, overrides, queries
 from gridbrain.perception.intake import Incoming
 from gridbrain.perception.kinds import kinds
@@ -118,6 +118,7 @@ def device_readings(
 
 
 @router.post("/readings", response_model=ReadingsResult)
+@for_clients
 def post_readings(body: ReadingsIn, user: Feeder, uow: UowDep) -> ReadingsResult:
     """HTTP batch intake: each reading stored or rejected by reason (GET /readings/rejections)."""
     out = intake.ingest(uow, [Incoming("http", r if isinstance(r, dict) else {"_": r}) for r in body.readings])
@@ -171,6 +172,7 @@ def clear_alarm(alarm_id: str, body: ClearBody, user: CurrentUser, uow: UowDep) 
 
 
 @router.post("/detections", response_model=DetectionResult)
+@for_clients
 def post_detection(body: DetectionIn, user: Feeder, uow: UowDep) -> DetectionResult:
     """A video-AI detection: ignored below the threshold, merged with repeats, else an event."""
     at = clock.aware(body.detected_at) if body.detected_at is not None else clock.now()

@@ -120,8 +120,7 @@ def list_devices(
         kinds().get(kind)
         where.append(devices.c.kind == kind)
     if area is not None:
-        if not actor.scope.overlaps(area):
-            return 0, []
+        actor.scope.require_overlap(area)
         try:
             where.append(Actor(username="-", role="-", area_code=area).scope.where(devices.c.grid_code))
         except (CodeError, ValueError) as e:
@@ -143,8 +142,7 @@ def layer(
 
     where = [actor.scope.where(devices.c.grid_code)]
     if area is not None:
-        if not actor.scope.overlaps(area):
-            return []
+        actor.scope.require_overlap(area)
         try:
             where.append(Actor(username="-", role="-", area_code=area).scope.where(devices.c.grid_code))
         except (CodeError, ValueError) as e:

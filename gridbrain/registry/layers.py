@@ -41,6 +41,7 @@ def layer_places(uow: UnitOfWork, actor: Actor, layer: str, area: str | None = N
         raise NotFound(f"layer {layer} not found")
     q = sa.select(places).where(places.c.layer == layer, in_scope(actor, places)).order_by(places.c.id)
     if area:
+        actor.scope.require_overlap(area)
         q = q.where(within(places, area))
     found = []
     for r in uow.execute(q):

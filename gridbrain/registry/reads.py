@@ -168,6 +168,7 @@ def list_people(
     """People inside the actor's scope (and `area`), optionally with a tag, by ID number."""
     q = sa.select(people).where(in_scope(actor, people)).order_by(people.c.id_number)
     if area:
+        actor.scope.require_overlap(area)
         q = q.where(within(people, area))
     if tag:
         q = q.where(has_tag(uow, people, tag))

@@ -115,6 +115,7 @@ def list_templates(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 def fill(uow: UnitOfWork, actor: Actor, code: str, area: str) -> bytes:
     """The template filled for `area`, as XLSX bytes, formatting kept; audited."""
+    actor.scope.require(area)  # another area's report does not exist for this user, whatever the template
     row = uow.execute(sa.select(report_templates).where(report_templates.c.code == code)).first()
     if row is None:
         raise NotFound(f"template {code} not found")

@@ -63,6 +63,7 @@ def generate_due(
         ~sa.exists(open_task),
     )
     if area:
+        actor.scope.require_overlap(area)
         q = q.where(within(table, area))
     created = 0
     last: str | None = None
@@ -201,6 +202,7 @@ def coverage(
         .order_by(table.c.grid_code)
     )
     if area:
+        actor.scope.require_overlap(area)
         q = q.where(within(table, area))
     return [
         {
