@@ -160,8 +160,11 @@ def serve(
     import uvicorn
 
     from gridbrain.app import create_app
+    from gridbrain.core.masking import redact_logs
 
-    uvicorn.run(create_app(workers=workers), host=host, port=port, log_level="info")
+    config = uvicorn.Config(create_app(workers=workers), host=host, port=port, log_level="info")
+    redact_logs("uvicorn.access", "uvicorn.error")  # after Config, which sets up uvicorn's loggers
+    uvicorn.Server(config).run()
 
 
 def _register_capability_commands() -> None:

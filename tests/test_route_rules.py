@@ -39,6 +39,7 @@ OPEN_TO_STAFF: dict[str, str] = {
     "/api/v1/addresses/{code}": "one address, 404 outside the user's area",
     "/api/v1/people": "people of the user's area, masked unless the role needs them",
     "/api/v1/people/{id_number}": "one person, 404 outside the area, masked",
+    "/api/v1/people/lookup": "one person by an ID number in the body (not the URL), as above",
     "/api/v1/enterprises/{uscc}": "one enterprise, 404 outside the area",
     "/api/v1/houses/{address_code}": "one house, 404 outside the area",
     "/api/v1/relations/{kind}/{key}": "a record's links, inside the area",

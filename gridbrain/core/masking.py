@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 
@@ -90,3 +91,21 @@ def _cued_name(m: re.Match[str]) -> str:
 def text_for(actor: Actor, value: str | None) -> str | None:
     """Free text as a role may read it: whole for roles that need personal data, masked otherwise."""
     return value if actor.sees_personal_data else mask_free_text(value)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks ID numbers and phones in log records (the access log's request line holds the URL):
+    no personal data in logs, whatever a client puts in a path or a query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(mask_free_text(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = mask_free_text(record.msg) or record.msg
+        return True
+
+
+def redact_logs(*names: str) -> None:
+    """Install the redacting filter on the named loggers (uvicorn's access and error logs)."""
+    for name in names:
+        logging.getLogger(name).addFilter(RedactingFilter())

@@ -126,8 +126,11 @@ def versions(uow: UnitOfWork, actor: Actor, kind: Kind, key: str) -> list[dict[s
 
 
 def masked(actor: Actor, values: dict[str, Any]) -> dict[str, Any]:
-    """ID numbers and phones as the actor's role may see them."""
+    """ID numbers and phones as the actor's role may see them. A masked ID number hides the birth
+    date it holds, so the birth date is withheld beside it: together they would rebuild the number."""
     out = dict(values)
+    if "birth_date" in out and not actor.sees_personal_data:
+        out["birth_date"] = None
     for name in ("id_number", "owner_id_number"):
         if name in out:
             out[name] = masking.id_number_for(actor, out[name])

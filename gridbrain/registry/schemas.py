@@ -29,7 +29,7 @@ class PersonPublic(RecordMeta):
     id_number: str
     name: str
     sex: str
-    birth_date: date
+    birth_date: date | None = Field(description="null where the ID number is masked: it would give the digits back")
     phone: str | None = None
     registered_address: str | None = None
     residence_address: str | None = None
@@ -41,6 +41,11 @@ class PersonPublic(RecordMeta):
     @classmethod
     def of(cls, actor: Actor, view: RecordView) -> PersonPublic:
         return cls(**_meta(view), **_fields(cls, masked(actor, asdict(view.record))))
+
+
+class PersonLookup(BaseModel):
+    id_number: str = Field(min_length=15, max_length=18, description="公民身份号码")
+    as_of: str | None = Field(None, description="the record as it was on this date (YYYY-MM-DD) or time")
 
 
 class EnterprisePublic(RecordMeta):

@@ -73,3 +73,18 @@ def test_text_without_personal_data_is_left_as_it_is():
 def test_an_id_number_field_masked_alone_still_shows_the_region_and_last_four():
     # the field mask keeps the last four: the birth date beside it must be hidden by the reader
     assert mask_id_number("330110199001011234") == "330110********1234"
+
+
+def test_the_log_filter_masks_id_numbers_and_phones_in_a_request_line():
+    import logging
+
+    from gridbrain.core.masking import RedactingFilter
+
+    pid = "330110195003011234"
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", f"/api/v1/people/{pid}?phone=13812345678", "1.1", 200),
+                               None)  # fmt: skip
+    assert RedactingFilter().filter(record)
+    line = record.getMessage()
+    assert pid not in line and "13812345678" not in line
+    assert "/api/v1/people/330110" in line and "138****5678" in line and line.endswith(" 200")

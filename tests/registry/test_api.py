@@ -110,6 +110,19 @@ def test_a_person_is_shown_as_of_a_date_and_masked_for_roles_without_personal_da
     assert [v["changed_fields"] for v in versions] == [["phone"]]
     masked = client.get(f"/api/v1/people/{pid}", headers=district.headers("district_op")).json()
     assert masked["phone"] == "139****0002" and masked["id_number"] == pid[:6] + "********" + pid[-4:]
+    # the birth date would give the hidden digits back: withheld beside a masked number, kept for the steward
+    assert masked["birth_date"] is None
+    assert client.get(f"/api/v1/people/{pid}", headers=h).json()["birth_date"] == "1950-03-01"
+    listed = client.get("/api/v1/people", headers=district.headers("district_op")).json()
+    assert listed and all(p["birth_date"] is None for p in listed)
+    # the number in the body, not the URL
+    body = client.post("/api/v1/people/lookup", json={"id_number": pid}, headers=district.headers("district_op"))
+    assert body.status_code == 200 and body.json()["id_number"] == masked["id_number"]
+    assert body.json()["birth_date"] is None
+    then = client.post("/api/v1/people/lookup", json={"id_number": pid, "as_of": "2026-01-20"}, headers=h).json()
+    assert then["phone"] == "13800000001"
+    other = client.post("/api/v1/people/lookup", json={"id_number": pid}, headers=district.headers("street2_op"))
+    assert other.status_code == 404
     bad = client.get(f"/api/v1/people/{pid}", params={"as_of": "yesterday"}, headers=h)
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "as_of"
 
