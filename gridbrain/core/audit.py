@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from gridbrain.core import clock
 from gridbrain.core.auth import Actor
 from gridbrain.core.db import UnitOfWork, insert_many
+from gridbrain.core.scoping import Scope
 from gridbrain.core.tables import audit_log
 
 _TAG = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")
@@ -65,4 +66,16 @@ def entries(uow: UnitOfWork, *, subject_id: str | None = None, tag_prefix: str |
         q = q.where(audit_log.c.subject_id == subject_id)
     if tag_prefix is not None:
         q = q.where(audit_log.c.tag.startswith(tag_prefix))
+    return [dict(r._mapping) for r in uow.execute(q)]
+
+
+def latest(
+    uow: UnitOfWork, tag: str, *, scope: Scope | None = None, actor: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The newest entries of one tag, within a scope's area and optionally by one user."""
+    q = sa.select(audit_log).where(audit_log.c.tag == tag).order_by(audit_log.c.id.desc()).limit(limit)
+    if scope is not None and not scope.unrestricted:
+        q = q.where(scope.where(audit_log.c.area_code))
+    if actor:
+        q = q.where(audit_log.c.actor == actor)
     return [dict(r._mapping) for r in uow.execute(q)]

@@ -8,14 +8,17 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from gridbrain.core.auth import Actor, Role
+from gridbrain.core.db import UnitOfWork
 from gridbrain.core.errors import Invalid
 from gridbrain.core.web import CurrentUser, UowDep, require_role
 from gridbrain.registry import (
+    access_log,
     importer,
     layers,
     quarantine,
@@ -41,6 +44,7 @@ from gridbrain.registry.schemas import (
     LayerPublic,
     LinkBody,
     NoteBody,
+    PersonalDataReadPublic,
     PersonLookup,
     PersonPublic,
     QuarantinePage,
@@ -58,6 +62,23 @@ Steward = require_role(Role.DATA_STEWARD)
 GridWork = require_role(Role.GRID_WORKER, Role.DATA_STEWARD, Role.COMMUNITY_STAFF)
 AsOf = Annotated[str | None, Query(description="show the record as it was on this date (YYYY-MM-DD) or time")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# why whole personal data is read (入户核查, 回访...), percent-encoded as HTTP headers must be:
+# kept in the read log the steward sees
+Purpose = Annotated[str | None, Header(alias="X-Purpose", max_length=200)]
+
+
+def _logged(
+    uow: UnitOfWork,
+    user: Actor,
+    kind: str,
+    keys: list[str],
+    purpose: str | None,
+    route: str,
+    view: reads.RecordView | None = None,
+) -> None:
+    area = (view.values.get("grid_code") or view.values.get("area_code")) if view is not None else None
+    if access_log.note(uow, user, kind, keys, unquote(purpose) if purpose else None, route, area):
+        uow.commit()
 
 
 # --- records -----------------------------------------------------------------------------------
@@ -71,26 +92,45 @@ def list_people(
     tag: Annotated[str | None, Query(description="only people with this tag, e.g. 独居老人")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    purpose: Purpose = None,
 ) -> list[PersonPublic]:
-    """People in the user's area (ID numbers and phones masked unless the role needs them)."""
-    return [
-        PersonPublic.of(user, v) for v in reads.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
-    ]
+    """People in the user's area (ID numbers and phones masked unless the role needs them; whole
+    values are logged with the `X-Purpose` header)."""
+    views = reads.list_people(uow, user, area=area, tag=tag, limit=limit, offset=offset)
+    _logged(uow, user, "person", [v.key for v in views], purpose, "GET /people")
+    return [PersonPublic.of(user, v) for v in views]
 
 
 @router.get("/people/{id_number}", response_model=PersonPublic)
-def get_person(id_number: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> PersonPublic:
-    """A person by ID number, now or as of a date (404 outside the user's area)."""
+def get_person(
+    id_number: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None, purpose: Purpose = None
+) -> PersonPublic:
+    """A person by ID number, now or as of a date (404 outside the user's area). Prefer
+    `POST /people/lookup`, which keeps the number out of the URL."""
     view = reads.get_record(uow, user, Kind.PERSON, id_number.strip().upper(), reads.parse_as_of(as_of))
+    _logged(uow, user, "person", [view.key], purpose, "GET /people/{id_number}", view)
     return PersonPublic.of(user, view)
 
 
 @router.post("/people/lookup", response_model=PersonPublic)
-def lookup_person(body: PersonLookup, user: CurrentUser, uow: UowDep) -> PersonPublic:
+def lookup_person(body: PersonLookup, user: CurrentUser, uow: UowDep, purpose: Purpose = None) -> PersonPublic:
     """A person by ID number sent in the body, so that the number stays out of URLs and the logs
     of every proxy on the way (404 outside the user's area)."""
     view = reads.get_record(uow, user, Kind.PERSON, body.id_number.strip().upper(), reads.parse_as_of(body.as_of))
+    _logged(uow, user, "person", [view.key], purpose, "POST /people/lookup", view)
     return PersonPublic.of(user, view)
+
+
+@router.get("/personal-data/reads", response_model=list[PersonalDataReadPublic])
+def personal_data_reads(
+    user: Annotated[Actor, Steward],
+    uow: UowDep,
+    who: Annotated[str | None, Query(description="only this user's reads")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[PersonalDataReadPublic]:
+    """Who read whole personal data of the steward's area, what, when and why (newest first)."""
+    return [PersonalDataReadPublic.model_validate(e, from_attributes=True)
+            for e in access_log.entries(uow, user, who=who, limit=limit)]  # fmt: skip
 
 
 @router.get("/people/{id_number}/versions", response_model=list[VersionPublic])
@@ -107,15 +147,26 @@ def get_enterprise(uscc: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None
 
 
 @router.get("/houses/{address_code}", response_model=HousePublic)
-def get_house(address_code: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None) -> HousePublic:
-    """A house by standard address code, now or as of a date."""
-    return HousePublic.of(user, reads.get_record(uow, user, Kind.HOUSE, address_code, reads.parse_as_of(as_of)))
+def get_house(
+    address_code: str, user: CurrentUser, uow: UowDep, as_of: AsOf = None, purpose: Purpose = None
+) -> HousePublic:
+    """A house by standard address code, now or as of a date (its owner's ID number masked unless
+    the role needs it; whole, the read is logged)."""
+    view = reads.get_record(uow, user, Kind.HOUSE, address_code, reads.parse_as_of(as_of))
+    owner = view.values.get("owner_id_number")
+    _logged(uow, user, "person", [owner] if owner else [], purpose, "GET /houses/{address_code}", view)
+    return HousePublic.of(user, view)
 
 
 @router.get("/relations/{kind}/{key}", response_model=list[RelationPublic])
-def list_relations(kind: str, key: str, user: CurrentUser, uow: UowDep) -> list[RelationPublic]:
+def list_relations(
+    kind: str, key: str, user: CurrentUser, uow: UowDep, purpose: Purpose = None
+) -> list[RelationPublic]:
     """Every relation of a record (lives in, works at, operates at, owns), stated or derived."""
-    return [RelationPublic.of(user, r) for r in relations.related(uow, user, kind, key)]
+    found = relations.related(uow, user, kind, key)
+    people_named = [r[f"{side}_key"] for r in found for side in ("subject", "object") if r[f"{side}_kind"] == "person"]
+    _logged(uow, user, "person", people_named, purpose, "GET /relations/{kind}/{key}")
+    return [RelationPublic.of(user, r) for r in found]
 
 
 @router.post("/relations", status_code=201, response_model=RelationPublic)

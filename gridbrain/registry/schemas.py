@@ -48,6 +48,19 @@ class PersonLookup(BaseModel):
     as_of: str | None = Field(None, description="the record as it was on this date (YYYY-MM-DD) or time")
 
 
+class PersonalDataReadPublic(BaseModel):
+    """One read of whole personal data: who, what, when, why."""
+
+    at: datetime
+    actor: str
+    actor_role: str | None
+    kind: str
+    keys: list[str] = Field(description="the records read (the first 200 of a list)")
+    count: int
+    purpose: str
+    route: str
+
+
 class EnterprisePublic(RecordMeta):
     uscc: str
     name: str

@@ -1,7 +1,8 @@
 """The governance library over HTTP: import, quarantine queue, as-of reads, masking, layers."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -344,3 +345,26 @@ def test_the_register_answer_shows_the_mapping_as_stored(client, district):
     assert shown["tables"][0]["start"] == "A7" and shown["tables"][0]["overflow"] == "insert"
     listed = client.get("/api/v1/reports/templates", headers=district.headers("steward")).json()
     assert listed[0]["mapping"] == shown
+
+
+def test_whole_personal_data_reads_are_logged_with_their_purpose_and_shown_to_the_steward(client, district):
+    pid = person_id(8, born=date(1948, 5, 2), sex="F")
+    up = upload(client, district, [[pid, "李四", "女", "1948-05-02", "13800000003", "", "", ""]])
+    assert up.status_code in (200, 201) and up.json()["accepted"] == 1, up.text
+    # roles that need whole values get them, and each read is logged with the purpose it gave
+    admin = {**district.headers("admin"), "X-Purpose": quote("入户核查")}
+    found = client.post("/api/v1/people/lookup", json={"id_number": pid}, headers=admin)
+    assert found.status_code == 200 and found.json().get("phone") == "13800000003", found.text
+    client.get("/api/v1/people", headers=district.headers("steward"))
+    # a masked read gives nothing whole away and is not logged
+    client.get(f"/api/v1/people/{pid}", headers=district.headers("district_op"))
+    log = client.get("/api/v1/personal-data/reads", headers=district.headers("steward"))
+    assert log.status_code == 200
+    entries = log.json()
+    by_actor = {e["actor"]: e for e in entries}
+    assert "district_op" not in by_actor
+    assert by_actor["steward"]["keys"] == [pid] and by_actor["steward"]["route"] == "GET /people"
+    assert by_actor["steward"]["purpose"] == "data_steward work"
+    assert by_actor["admin"]["purpose"] == "入户核查" and by_actor["admin"]["route"] == "POST /people/lookup"
+    assert by_actor["admin"]["keys"] == [pid]
+    assert client.get("/api/v1/personal-data/reads", headers=district.headers("district_op")).status_code == 403
